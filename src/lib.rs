@@ -1,0 +1,12 @@
+//! gameday: a terminal console for chaos-engineering Game Days.
+//!
+//! The walls: `model`, `load`, `engine`, `providers`, `session` and `report`
+//! never touch the terminal; `tui` draws what the engine reports and sends it
+//! decisions; `cli` wires them together.
+pub mod cli;
+pub mod engine;
+pub mod load;
+pub mod model;
+pub mod providers;
+pub mod session;
+pub mod timefmt;

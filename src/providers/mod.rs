@@ -1,0 +1,1 @@
+//! Providers: what actually performs an activity (http, process, python).

@@ -1,0 +1,1 @@
+//! Sessions: the append-only event log and the journal projected from it.
