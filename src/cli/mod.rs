@@ -1,7 +1,37 @@
 //! Command line: one file per subcommand.
+pub mod args;
+pub mod headless_log;
+pub mod run;
+pub mod validate;
+
+use clap::Parser;
 use std::process::ExitCode;
 
 /// Parse arguments and run the chosen subcommand.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = args::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gameday: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Some(args::Command::Run(a)) => run::run(a).await,
+            Some(args::Command::Validate(a)) => validate::validate(a).await,
+            None => {
+                eprintln!("gameday: the console's Home screen is not built yet; try `gameday run FILE --headless`");
+                2
+            }
+        }
+    });
+    // Background tasks (stop watchers, readers) must not keep us alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    ExitCode::from(code)
 }

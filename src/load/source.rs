@@ -1,7 +1,29 @@
 //! Experiment sources: local `.json`/`.yaml`/`.yml` files and http(s) URLs.
-//! OWNER: loader helper. Stub: replace with the real implementation.
-use serde_json::Value;
-use std::path::Path;
+//!
+//! Follows `chaoslib/loader.py`: an existing path is read as a file and its
+//! extension picks the parser; otherwise the source must be an http(s) URL.
+//! Unlike Chaos Toolkit, every failure is a [`LoadError`] with a message in
+//! plain words (file, 1-based line and column, and the offending line), and
+//! hostile input is bounded: see [`MAX_DOCUMENT_BYTES`] and [`MAX_NESTING`].
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[path = "fetch.rs"]
+mod fetch;
+#[path = "yaml.rs"]
+mod yaml;
+
+/// Documents larger than this are refused before parsing: no real experiment
+/// comes close, and it bounds memory for a hostile file or server.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// Deepest nesting of lists and mappings accepted (JSON and YAML alike); it
+/// keeps recursion bounded. 128 is serde_json's own limit.
+pub const MAX_NESTING: usize = 128;
 
 /// How a document is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +50,9 @@ pub enum LoadError {
     NotFound(String),
     #[error("{0}: only files with json, yaml or yml extensions are supported")]
     UnsupportedExtension(String),
+    /// Chaos Toolkit's message for a source such as `ftp://…` or `file://…`.
+    #[error("'{0}' is not a supported source scheme.")]
+    UnsupportedScheme(String),
     #[error("{file}:{line}:{column}: {message}\n{snippet}")]
     Syntax {
         file: String,
@@ -36,43 +61,521 @@ pub enum LoadError {
         message: String,
         snippet: String,
     },
+    #[error("{0}: the document is empty; there is no experiment in it")]
+    Empty(String),
+    #[error(
+        "{file}: the document is larger than {limit} bytes; gameday refuses bigger experiment files as a safety limit"
+    )]
+    TooLarge { file: String, limit: usize },
     #[error("Failed to fetch the experiment: {0}")]
     Fetch(String),
     #[error("{0}")]
     Other(String),
 }
 
-/// Load from a path or an http(s) URL.
+/// Credentials for one host, as in the settings file's `auths:` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceAuth {
+    /// `host[:port]` exactly as written in the URL (Python's `netloc`).
+    pub netloc: String,
+    /// The scheme word sent first, e.g. `bearer` or `basic`.
+    pub kind: String,
+    pub value: String,
+}
+
+/// How http(s) sources are fetched.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// `--no-verify-tls` turns this off.
+    pub verify_tls: bool,
+    /// `CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN`; wins over `auths`.
+    pub bearer_token: Option<String>,
+    /// Settings `auths:`, matched against the URL's netloc.
+    pub auths: Vec<SourceAuth>,
+    /// Whole-request limit, so a silent server cannot hang the console.
+    pub timeout: Duration,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            verify_tls: true,
+            bearer_token: None,
+            auths: Vec::new(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Defaults plus the bearer token from the environment, as Chaos Toolkit reads it.
+    pub fn from_env() -> Self {
+        Self {
+            bearer_token: std::env::var("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN").ok(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Load from a path or an http(s) URL (bearer token taken from the environment).
 pub async fn load(source: &str) -> Result<Loaded, LoadError> {
-    load_path(Path::new(source))
+    load_with(source, &LoadOptions::from_env()).await
+}
+
+/// Load from a path or an http(s) URL with explicit fetch options.
+pub async fn load_with(source: &str, opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    let path = PathBuf::from(source);
+    if path.exists() {
+        // Reading and parsing up to 10 MiB is blocking work.
+        return tokio::task::spawn_blocking(move || load_path(&path))
+            .await
+            .map_err(|e| {
+                LoadError::Other(format!("{source}: loading stopped unexpectedly: {e}"))
+            })?;
+    }
+    match scheme_of(source) {
+        None => {
+            let end = source.find(['?', '#']).unwrap_or(source.len());
+            Err(LoadError::NotFound(source[..end].to_string()))
+        }
+        Some(s) if s == "http" || s == "https" => fetch::fetch(source, opts).await,
+        Some(s) => Err(LoadError::UnsupportedScheme(s)),
+    }
+}
+
+/// The URL scheme as Python's `urlparse` sees it: letters, digits, `+-.`
+/// before the first `:`, starting with a letter; lower-cased.
+fn scheme_of(source: &str) -> Option<String> {
+    let (head, _) = source.split_once(':')?;
+    let mut chars = head.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    (first_ok && rest_ok).then(|| head.to_ascii_lowercase())
 }
 
 /// Load a local file; the extension picks the parser.
 pub fn load_path(path: &Path) -> Result<Loaded, LoadError> {
-    let raw = std::fs::read_to_string(path)
-        .map_err(|_| LoadError::NotFound(path.display().to_string()))?;
-    let format = if path.extension().is_some_and(|e| e == "json") {
-        Format::Json
-    } else {
-        Format::Yaml
-    };
-    let doc = parse_document(&path.display().to_string(), raw.as_bytes(), format)?;
+    let origin = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound(origin.clone()),
+        _ => LoadError::Other(format!("{origin}: cannot be read: {e}")),
+    })?;
+    if meta.is_dir() {
+        return Err(LoadError::Other(format!(
+            "{origin}: is a directory, not an experiment file"
+        )));
+    }
+    if !meta.is_file() {
+        // FIFOs and devices could block forever or never end.
+        return Err(LoadError::Other(format!(
+            "{origin}: is not a regular file (a pipe, socket or device cannot hold an experiment)"
+        )));
+    }
+    let format = format_for_extension(path)?;
+    if meta.len() > MAX_DOCUMENT_BYTES as u64 {
+        return Err(too_large(&origin));
+    }
+    let bytes = read_bounded(path, &origin)?;
+    let doc = parse_document(&origin, &bytes, format)?;
+    let raw = String::from_utf8(bytes)
+        .map_err(|_| LoadError::Other(format!("{origin}: is not valid UTF-8 text")))?;
     Ok(Loaded {
         doc,
-        origin: path.display().to_string(),
+        origin,
         format,
         raw,
     })
 }
 
-/// Parse bytes as JSON or YAML, with file:line:column on errors.
-pub fn parse_document(origin: &str, bytes: &[u8], format: Format) -> Result<Value, LoadError> {
-    let _ = format;
-    serde_json::from_slice(bytes).map_err(|e| LoadError::Syntax {
+/// `.json` → JSON, `.yaml`/`.yml` → YAML, compared case-sensitively like
+/// Chaos Toolkit (`os.path.splitext`).
+fn format_for_extension(path: &Path) -> Result<Format, LoadError> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => Ok(Format::Json),
+        Some("yaml" | "yml") => Ok(Format::Yaml),
+        _ => Err(LoadError::UnsupportedExtension(path.display().to_string())),
+    }
+}
+
+/// Read at most [`MAX_DOCUMENT_BYTES`] (the file may grow after `metadata`).
+fn read_bounded(path: &Path, origin: &str) -> Result<Vec<u8>, LoadError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| LoadError::Other(format!("{origin}: cannot be opened: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_DOCUMENT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError::Other(format!("{origin}: cannot be read: {e}")))?;
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(too_large(origin));
+    }
+    Ok(bytes)
+}
+
+fn too_large(origin: &str) -> LoadError {
+    LoadError::TooLarge {
         file: origin.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-        snippet: String::new(),
+        limit: MAX_DOCUMENT_BYTES,
+    }
+}
+
+/// Parse bytes as JSON or YAML, with file:line:column on errors.
+///
+/// A leading UTF-8 byte-order mark is ignored. A document that is blank (or,
+/// in YAML, only comments) is [`LoadError::Empty`]; a top level that is not a
+/// mapping is returned as is (validation reports it).
+pub fn parse_document(origin: &str, bytes: &[u8], format: Format) -> Result<Value, LoadError> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(too_large(origin));
+    }
+    let text = decode_utf8(origin, bytes)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(LoadError::Empty(origin.to_string()));
+    }
+    match format {
+        Format::Json => parse_json(origin, text),
+        Format::Yaml => yaml::parse_yaml(origin, text),
+    }
+}
+
+/// UTF-8 text or a [`LoadError::Syntax`] pointing at the first bad byte.
+fn decode_utf8<'a>(origin: &str, bytes: &'a [u8]) -> Result<&'a str, LoadError> {
+    let err = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let offset = err.valid_up_to();
+    let before = String::from_utf8_lossy(&bytes[..offset]);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let bad = bytes.get(offset).copied().unwrap_or(0);
+    let message = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        "the file is UTF-16 encoded; save it as UTF-8".to_string()
+    } else if bytes.iter().take(8192).any(|b| *b == 0) {
+        format!(
+            "this looks like a binary file, not a text document (byte 0x{bad:02X} at byte offset {offset} is not UTF-8)"
+        )
+    } else {
+        format!("the file is not valid UTF-8 text: byte 0x{bad:02X} at byte offset {offset}")
+    };
+    let lossy = String::from_utf8_lossy(bytes);
+    Err(LoadError::Syntax {
+        file: origin.to_string(),
+        line,
+        column,
+        message,
+        snippet: snippet(&lossy, line, column),
     })
+}
+
+/// Build a [`LoadError::Syntax`] whose snippet is taken from `text`.
+fn syntax_error(
+    origin: &str,
+    text: &str,
+    line: usize,
+    column: usize,
+    message: String,
+) -> LoadError {
+    let line = line.max(1);
+    let column = column.max(1);
+    LoadError::Syntax {
+        file: origin.to_string(),
+        line,
+        column,
+        message,
+        snippet: snippet(text, line, column),
+    }
+}
+
+/// Characters shown around the error column when a line is long
+/// (minified JSON can be one 10 MB line).
+const SNIPPET_WINDOW: usize = 100;
+
+/// The offending line with a caret under `column` (both 1-based, columns
+/// in characters). Long lines are cropped around the column; tabs and
+/// control characters are shown as one visible character so the caret lines up.
+pub(crate) fn snippet(text: &str, line: usize, column: usize) -> String {
+    let Some(raw_line) = text.split('\n').nth(line.saturating_sub(1)) else {
+        return String::new();
+    };
+    let raw_line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+    let chars: Vec<char> = raw_line.chars().collect();
+    let col0 = column.saturating_sub(1).min(chars.len());
+    let start = col0.saturating_sub(SNIPPET_WINDOW / 2);
+    let end = (start + SNIPPET_WINDOW).min(chars.len());
+    let mut shown: String = chars[start..end].iter().map(|c| visible(*c)).collect();
+    let mut caret_at = col0 - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        caret_at += 1;
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    let gutter = line.to_string();
+    let pad = " ".repeat(gutter.len());
+    format!("{gutter} | {shown}\n{pad} | {}^", " ".repeat(caret_at))
+}
+
+fn visible(c: char) -> char {
+    match c {
+        '\t' => ' ',
+        '\0' => '␀',
+        c if c.is_control() => '�',
+        c => c,
+    }
+}
+
+/// The character column (1-based) of a byte column (1-based) in `line` of `text`.
+fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
+    let Some(l) = text.split('\n').nth(line.saturating_sub(1)) else {
+        return byte_column.max(1);
+    };
+    let mut end = byte_column.saturating_sub(1).min(l.len());
+    while !l.is_char_boundary(end) {
+        end -= 1;
+    }
+    l[..end].chars().count() + 1
+}
+
+/// JSON with Python's `json.load` semantics where it matters, except that a
+/// key repeated in one object is refused (Python silently keeps the last).
+fn parse_json(origin: &str, text: &str) -> Result<Value, LoadError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = StrictValue
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    result.map_err(|e| json_error(origin, text, &e))
+}
+
+/// Marker that starts the message of a duplicate-key error (see [`StrictVisitor`]).
+const DUPLICATE_KEY: &str = "duplicate key ";
+
+fn json_error(origin: &str, text: &str, e: &serde_json::Error) -> LoadError {
+    let full = e.to_string();
+    let bare = match full.rfind(" at line ") {
+        Some(i) => &full[..i],
+        None => full.as_str(),
+    };
+    let line = e.line().max(1);
+    let mut column = char_column(text, line, e.column().max(1));
+    let offending = text
+        .split('\n')
+        .nth(line - 1)
+        .and_then(|l| l.chars().nth(column - 1));
+    let message = if let Some(key) = bare.strip_prefix(DUPLICATE_KEY) {
+        // serde_json reports the position just after the key; point at its start.
+        if let Some(l) = text.split('\n').nth(line - 1) {
+            let upto: String = l.chars().take(column).collect();
+            if let Some(i) = upto.rfind(key) {
+                column = upto[..i].chars().count() + 1;
+            }
+        }
+        format!(
+            "the key {key} appears more than once in the same object (Chaos Toolkit would silently keep the last one); remove the duplicate"
+        )
+    } else {
+        plain_json_message(bare, offending)
+    };
+    syntax_error(origin, text, line, column, message)
+}
+
+/// serde_json's terse messages, reworded for people editing a file by hand.
+fn plain_json_message(bare: &str, offending: Option<char>) -> String {
+    match (bare, offending) {
+        (_, Some('\0')) => "a NUL byte is not allowed in a JSON document".to_string(),
+        (m, _) if m.starts_with("EOF while parsing") => {
+            let what = m.trim_start_matches("EOF while parsing").trim();
+            format!("the document ends in the middle of {what} (is the file truncated?)")
+        }
+        ("expected value", Some('\'')) => {
+            "expected a JSON value; JSON strings need double quotes, not single quotes".to_string()
+        }
+        ("expected value", Some(c)) if c.is_alphabetic() => format!(
+            "expected a JSON value but found the word starting with `{c}` (text must be in double quotes; NaN and Infinity are not JSON)"
+        ),
+        ("expected value", _) => "expected a JSON value here".to_string(),
+        ("trailing comma", _) => {
+            "trailing comma: JSON does not allow a comma before `}` or `]`".to_string()
+        }
+        ("key must be a string", _) => "object keys must be text in double quotes".to_string(),
+        ("recursion limit exceeded", _) => format!(
+            "lists and objects are nested too deeply; gameday refuses more than {MAX_NESTING} levels as a safety limit"
+        ),
+        ("trailing characters", _) => {
+            "unexpected text after the end of the JSON document".to_string()
+        }
+        (m, _) if m.starts_with("control character") => {
+            "a raw control character (tab, newline…) inside a string; write it as an escape such as \\t or \\n".to_string()
+        }
+        (m, _) => m.to_string(),
+    }
+}
+
+/// Builds a [`Value`] like serde_json does, but refuses repeated keys.
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        StrictValue.deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(StrictValue)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                let shown = Value::String(key).to_string();
+                return Err(de::Error::custom(format!("{DUPLICATE_KEY}{shown}")));
+            }
+            let value = map.next_value_seed(StrictValue)?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syntax(r: Result<Value, LoadError>) -> (usize, usize, String, String) {
+        match r {
+            Err(LoadError::Syntax {
+                line,
+                column,
+                message,
+                snippet,
+                ..
+            }) => (line, column, message, snippet),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_parses_in_document_order() {
+        let v = parse_document(
+            "x.json",
+            br#"{"b": 1, "a": [true, null, 1.5]}"#,
+            Format::Json,
+        )
+        .unwrap();
+        assert_eq!(v.to_string(), r#"{"b":1,"a":[true,null,1.5]}"#);
+    }
+
+    #[test]
+    fn json_error_has_line_column_and_caret() {
+        let text = "{\n  \"title\": \"x\",,\n}";
+        let (line, column, message, snip) =
+            syntax(parse_document("e.json", text.as_bytes(), Format::Json));
+        assert_eq!((line, column), (2, 17));
+        assert_eq!(message, "expected a JSON value here");
+        assert_eq!(snip, "2 |   \"title\": \"x\",,\n  |                 ^");
+    }
+
+    #[test]
+    fn json_duplicate_key_points_at_the_key() {
+        let text = "{\"a\": 1,\n \"a\": 2}";
+        let (line, column, message, _) =
+            syntax(parse_document("d.json", text.as_bytes(), Format::Json));
+        assert_eq!((line, column), (2, 2));
+        assert!(
+            message.contains("\"a\" appears more than once"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "{\"é\": 1 2}";
+        let (_, column, _, snip) = syntax(parse_document("u.json", text.as_bytes(), Format::Json));
+        assert_eq!(column, 9);
+        assert!(snip.ends_with(&format!("{}^", " ".repeat(8))), "{snip}");
+    }
+
+    #[test]
+    fn invalid_utf8_reports_offset_line_and_column() {
+        let bytes = b"{\n  \"a\": \"\xff\"}";
+        let (line, column, message, _) = syntax(parse_document("b.json", bytes, Format::Json));
+        assert_eq!((line, column), (2, 9));
+        assert!(message.contains("byte offset 10"), "{message}");
+    }
+
+    #[test]
+    fn long_lines_are_cropped_around_the_column() {
+        let text = format!("[{}x]", "1,".repeat(10_000));
+        let (_, column, _, snip) = syntax(parse_document("l.json", text.as_bytes(), Format::Json));
+        assert_eq!(column, 20_002);
+        assert!(snip.len() < 300, "{snip}");
+        assert!(snip.contains('…'));
+    }
+
+    #[test]
+    fn bom_and_empty() {
+        assert!(parse_document("b.json", "\u{feff}{}".as_bytes(), Format::Json).is_ok());
+        assert!(matches!(
+            parse_document("e.json", b" \n\t", Format::Json),
+            Err(LoadError::Empty(_))
+        ));
+    }
+
+    #[test]
+    fn scheme_detection_follows_urlparse() {
+        assert_eq!(scheme_of("https://x/y.json").as_deref(), Some("https"));
+        assert_eq!(scheme_of("FTP://x").as_deref(), Some("ftp"));
+        assert_eq!(scheme_of("exp.json"), None);
+        assert_eq!(scheme_of("./a:b.json"), None);
+    }
+
+    #[tokio::test]
+    async fn missing_source_and_unknown_scheme() {
+        let e = load("no/such/file.json").await.unwrap_err();
+        assert_eq!(e.to_string(), "Path \"no/such/file.json\" does not exist.");
+        let e = load("ftp://example.invalid/x.json").await.unwrap_err();
+        assert_eq!(e.to_string(), "'ftp' is not a supported source scheme.");
+    }
 }

@@ -1,7 +1,28 @@
 //! `chaos validate` semantics: every check, in Chaos Toolkit's order, with its messages.
-//! OWNER: validation helper. Stub: replace with the real implementation.
+//!
+//! The walk mirrors `chaoslib.experiment.ensure_experiment_is_valid`: the
+//! first problem wins, so the order of the checks is part of the contract.
+//! Where Chaos Toolkit would crash on a wrongly typed value (or silently accept
+//! garbage), we stop with our own message instead. Nothing here may panic.
+//!
+//! Python providers and controls are checked by a Python interpreter
+//! ([`crate::load::python_inspect`]). To start it once, the walk runs twice:
+//! first recording the questions (assuming every answer is fine), then, if
+//! there were any, again with the answers.
+mod activity;
+mod config;
+mod context;
+mod controls;
+mod experiment;
+mod pyfmt;
+mod pyregex;
+mod tolerance;
+
+use crate::load::python_inspect::{self, DEFAULT_PYTHON, Query};
 use crate::model::RuntimeVars;
+use context::{Ctx, Oracle};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// What validation may consult besides the document.
 #[derive(Debug, Clone, Default)]
@@ -19,13 +40,39 @@ pub struct ValidationError {
     pub message: String,
 }
 
+impl ValidationError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
 /// Validate an experiment. `Ok` carries warnings (deprecations, skipped controls).
 pub fn validate(doc: &Value, opts: &ValidateOptions) -> Result<Vec<String>, ValidationError> {
-    let _ = opts;
-    if doc.as_object().is_none_or(|m| m.is_empty()) {
-        return Err(ValidationError {
-            message: "an empty experiment is not an experiment".into(),
-        });
+    let mut first = Ctx::new(opts, Oracle::Recording(Vec::new()));
+    let outcome = experiment::check(doc, &mut first);
+    let queries = first.take_queries();
+    if queries.is_empty() {
+        return outcome.map(|()| first.warnings);
     }
-    Ok(Vec::new())
+    let python = opts.python.as_deref().unwrap_or(DEFAULT_PYTHON);
+    let answers = match python_inspect::inspect(python, &queries) {
+        Ok(answers) => answers,
+        Err(e) if queries.iter().all(|q| matches!(q, Query::Control { .. })) => {
+            // Controls are optional in Chaos Toolkit: not being able to look
+            // at them is worth a warning, not a refusal.
+            let mut warnings = first.warnings;
+            warnings.push(format!("control modules were not checked: {e}"));
+            return outcome.map(|()| warnings);
+        }
+        Err(e) => return Err(ValidationError::new(e.to_string())),
+    };
+    let answered: HashMap<Query, _> = queries.into_iter().zip(answers).collect();
+    let mut second = Ctx::new(opts, Oracle::Answered(answered));
+    experiment::check(doc, &mut second)?;
+    Ok(second.warnings)
 }
+
+#[cfg(test)]
+mod tests;

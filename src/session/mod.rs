@@ -1,1 +1,11 @@
-//! Sessions: the append-only event log and the journal projected from it.
+//! Sessions: the append-only event log (the source of truth), replay, and
+//! the Chaos Toolkit journal projected from the events.
+pub mod dir;
+pub mod event;
+pub mod journal;
+pub mod recorder;
+pub mod store;
+
+pub use event::{Event, EventBody, Phase};
+pub use recorder::Recorder;
+pub use store::{Durability, EventLog, ReadOutcome, read_events};

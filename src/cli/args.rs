@@ -1,0 +1,100 @@
+//! The command-line grammar.
+use crate::engine::{Dry, Gate, HypothesisStrategy, RollbackStrategy};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// A terminal console for chaos-engineering Game Days.
+#[derive(Debug, Parser)]
+#[command(name = "gameday", version = crate::cli::args::VERSION, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Version with the git commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("GAMEDAY_GIT_COMMIT"),
+    ")"
+);
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an experiment or playbook (in the console, or headless like `chaos run`).
+    Run(RunArgs),
+    /// Check experiments and playbooks without running them.
+    Validate(ValidateArgs),
+}
+
+/// `gameday run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Experiment or playbook: a .json/.yaml/.yml file or an http(s) URL.
+    pub source: String,
+    /// Run without the console, exactly like `chaos run`.
+    #[arg(long)]
+    pub headless: bool,
+    /// Approve every step without asking (implied by --headless).
+    #[arg(long)]
+    pub yes: bool,
+    /// Where to write the Chaos Toolkit journal.
+    #[arg(long, default_value = "./journal.json")]
+    pub journal_path: PathBuf,
+    /// Do not execute these activities (or pauses).
+    #[arg(long, value_enum)]
+    pub dry: Option<Dry>,
+    /// Skip validation of the experiment.
+    #[arg(long)]
+    pub no_validation: bool,
+    /// Accepted for compatibility: TLS verification when loading from a URL.
+    #[arg(long)]
+    pub no_verify_tls: bool,
+    /// When to play rollbacks.
+    #[arg(long, value_enum)]
+    pub rollback_strategy: Option<RollbackStrategy>,
+    /// When to check the steady-state hypothesis.
+    #[arg(long, value_enum)]
+    pub hypothesis_strategy: Option<HypothesisStrategy>,
+    /// Seconds between checks of a continuous hypothesis.
+    #[arg(long, default_value_t = 1.0)]
+    pub hypothesis_frequency: f64,
+    /// Stop as soon as a continuous hypothesis check fails.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Configuration override: `name=value` or `name:type=value`.
+    #[arg(long = "var", value_name = "NAME[:TYPE]=VALUE")]
+    pub vars: Vec<String>,
+    /// JSON/YAML file of configuration and secrets, or a .env file.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<String>,
+    /// Accepted for compatibility; global controls are not supported yet.
+    #[arg(long = "control-file", value_name = "FILE")]
+    pub control_files: Vec<String>,
+    /// Which steps wait for a decision in the console.
+    #[arg(long, value_enum)]
+    pub gate: Option<Gate>,
+    /// Python interpreter for python providers.
+    #[arg(long, env = "GAMEDAY_PYTHON")]
+    pub python: Option<String>,
+    /// Put the session directory under this folder.
+    #[arg(long)]
+    pub session_dir: Option<PathBuf>,
+}
+
+/// `gameday validate`.
+#[derive(Debug, Args, Clone)]
+pub struct ValidateArgs {
+    /// Files or URLs to check.
+    #[arg(required = true)]
+    pub sources: Vec<String>,
+    /// Configuration override: `name=value` or `name:type=value`.
+    #[arg(long = "var", value_name = "NAME[:TYPE]=VALUE")]
+    pub vars: Vec<String>,
+    /// JSON/YAML file of configuration and secrets, or a .env file.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<String>,
+    /// Python interpreter used to check python providers.
+    #[arg(long, env = "GAMEDAY_PYTHON")]
+    pub python: Option<String>,
+}

@@ -1,0 +1,122 @@
+//! Human-readable progress on stderr for headless runs, in the spirit of
+//! `chaos run`'s log lines: `[2026-11-22 10:00:00 INFO] Action: name`.
+use crate::session::event::{EventBody, Phase};
+use crate::session::recorder::Update;
+use chrono::Local;
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Print one log line.
+pub fn line(level: &str, msg: &str) {
+    eprintln!(
+        "[{} {level}] {msg}",
+        Local::now().format("%Y-%m-%d %H:%M:%S")
+    );
+}
+
+fn kind_word(activity: &Value) -> String {
+    let t = activity
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("activity");
+    let mut c = t.chars();
+    c.next().map_or(String::new(), |f| {
+        f.to_uppercase().collect::<String>() + c.as_str()
+    })
+}
+
+/// Follow the recorder and log what happens until the channel closes.
+pub async fn follow(mut rx: UnboundedReceiver<Update>) {
+    while let Some(update) = rx.recv().await {
+        let Update::Event(ev) = update else { continue };
+        match ev.body {
+            EventBody::PhaseChanged { phase } => match phase {
+                Phase::Before => line("INFO", "Steady-state hypothesis (before the method)"),
+                Phase::Method => line("INFO", "Playing the method"),
+                Phase::After => line("INFO", "Steady-state hypothesis (after the method)"),
+                Phase::Rollbacks => line("INFO", "Playing the rollbacks"),
+                _ => {}
+            },
+            EventBody::ActivityStarted {
+                activity, phase, ..
+            } => {
+                let name = activity.get("name").and_then(Value::as_str).unwrap_or("");
+                let bg = if activity.get("background").and_then(Value::as_bool) == Some(true) {
+                    " [in background]"
+                } else {
+                    ""
+                };
+                let during = if phase == Phase::During {
+                    " (continuous check)"
+                } else {
+                    ""
+                };
+                line(
+                    "INFO",
+                    &format!("{}: {name}{bg}{during}", kind_word(&activity)),
+                );
+            }
+            EventBody::ActivityFinished {
+                status,
+                exception,
+                tolerance_met,
+                ..
+            } => {
+                if status.as_deref() == Some("failed") {
+                    let msg = exception
+                        .and_then(|x| x.last().cloned())
+                        .unwrap_or_default()
+                        .trim_end()
+                        .trim_start_matches("chaoslib.exceptions.ActivityFailed: ")
+                        .to_string();
+                    line("ERROR", &format!("  => failed: {msg}"));
+                } else if tolerance_met == Some(false) {
+                    line(
+                        "CRITICAL",
+                        "  => the probe's result is outside its tolerance",
+                    );
+                }
+            }
+            EventBody::HypothesisFinished { phase, met } => {
+                if met == Some(true) && phase != Phase::During {
+                    line("INFO", "Steady state hypothesis is met!");
+                }
+            }
+            EventBody::Warning { message } => line("WARNING", &message),
+            EventBody::Stop {
+                who,
+                source,
+                reason,
+            } => {
+                let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
+                line("WARNING", &format!("Stopped by {who} ({source}){why}"));
+            }
+            EventBody::Decision {
+                name,
+                decision,
+                reason,
+                ..
+            } => {
+                let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+                line("INFO", &format!("Decision on '{name}': {decision:?}{why}"));
+            }
+            EventBody::RunFinished {
+                status, deviated, ..
+            } => {
+                let shown = if deviated {
+                    "deviated".to_string()
+                } else {
+                    status
+                };
+                line("INFO", &format!("Experiment ended with status: {shown}"));
+                if deviated {
+                    line(
+                        "INFO",
+                        "The steady-state has deviated, a weakness may have been discovered",
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! `gameday run FILE`: the console, or with `--headless` a run that behaves
+//! like `chaos run` (same flags, journal and exit codes).
+use super::args::RunArgs;
+use super::headless_log::{follow, line};
+use crate::engine::config::{load_var_files, parse_var};
+use crate::engine::{
+    AutoApprover, Engine, Gate, HypothesisStrategy, Prepared, RollbackStrategy, RunOptions,
+    StopHandle, StopRequest, prepare,
+};
+use crate::load::{self, ValidateOptions};
+use crate::model::RuntimeVars;
+use crate::session::event::EventBody;
+use crate::session::{self, Durability, EventLog, Recorder};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Parse `--var` and `--var-file` into overrides (a .env file sets env vars).
+pub fn runtime_vars(vars: &[String], files: &[String]) -> Result<RuntimeVars, String> {
+    let mut out = RuntimeVars::default();
+    load_var_files(files, &mut out).map_err(|e| e.to_string())?;
+    for v in vars {
+        let (k, val) = parse_var(v).map_err(|e| e.to_string())?;
+        out.configuration.insert(k, val);
+    }
+    Ok(out)
+}
+
+/// Strategies from the experiment's `runtime` block, then the flags, as `chaos run` does.
+fn strategies(
+    doc: &Value,
+    args: &RunArgs,
+) -> Result<(RollbackStrategy, HypothesisStrategy), String> {
+    let mut rollback = RollbackStrategy::Default;
+    let mut hypothesis = HypothesisStrategy::Default;
+    if let Some(rt) = doc
+        .get("runtime")
+        .filter(|r| crate::engine::pyvalue::py_truthy(r))
+    {
+        // A runtime block resets a strategy it does not name to the default.
+        let r = rt
+            .get("rollbacks")
+            .and_then(|r| r.get("strategy"))
+            .and_then(Value::as_str);
+        if let Some(r) = r {
+            rollback = RollbackStrategy::parse(r)
+                .ok_or_else(|| format!("unknown rollback strategy '{r}' in runtime"))?;
+        }
+        let h = rt
+            .get("hypothesis")
+            .and_then(|h| h.get("strategy"))
+            .and_then(Value::as_str);
+        if let Some(h) = h {
+            hypothesis = HypothesisStrategy::parse(h)
+                .ok_or_else(|| format!("unknown hypothesis strategy '{h}' in runtime"))?;
+        }
+    }
+    if let Some(r) = args.rollback_strategy {
+        rollback = r;
+    }
+    if let Some(h) = args.hypothesis_strategy {
+        hypothesis = h;
+    }
+    Ok((rollback, hypothesis))
+}
+
+/// Everything the run needs, loaded and checked. Errors are already reported.
+pub struct Loaded {
+    pub origin: String,
+    pub doc: Value,
+    pub raw: String,
+    pub vars: RuntimeVars,
+    pub opts: RunOptions,
+}
+
+/// Load, validate and turn the flags into run options.
+pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> {
+    let vars = runtime_vars(&args.vars, &args.var_files).map_err(|e| {
+        line("ERROR", &e);
+        1
+    })?;
+    let loaded = load::load(&args.source).await.map_err(|e| {
+        line("ERROR", &e.to_string());
+        1
+    })?;
+    let python = args.python.clone().unwrap_or_else(|| "python3".into());
+    if !args.no_validation {
+        line("INFO", "Validating the experiment's syntax");
+        let vopts = ValidateOptions {
+            vars: vars.clone(),
+            python: Some(python.clone()),
+            ..Default::default()
+        };
+        match load::validate(&loaded.doc, &vopts) {
+            Ok(warnings) => {
+                for w in warnings {
+                    line("WARNING", &w);
+                }
+                line("INFO", "Experiment looks valid");
+            }
+            Err(e) => {
+                line("ERROR", &e.to_string());
+                return Err(1);
+            }
+        }
+    }
+    let (rollback_strategy, hypothesis_strategy) = strategies(&loaded.doc, args).map_err(|e| {
+        line("ERROR", &e);
+        1
+    })?;
+    if args.hypothesis_strategy == Some(HypothesisStrategy::Continously) {
+        line(
+            "WARNING",
+            "'continously' is a misspelling of 'continuously'; using 'continuously'",
+        );
+    }
+    if !args.control_files.is_empty() {
+        line(
+            "WARNING",
+            "--control-file is accepted but global controls are not supported yet; ignoring it",
+        );
+    }
+    let opts = RunOptions {
+        dry: args.dry,
+        rollback_strategy,
+        hypothesis_strategy,
+        hypothesis_frequency: args.hypothesis_frequency,
+        fail_fast: args.fail_fast,
+        gate: if headless {
+            Gate::None
+        } else {
+            args.gate.unwrap_or(Gate::Every)
+        },
+        python,
+        operator: std::env::var("USER").unwrap_or_else(|_| "facilitator".into()),
+        headless,
+    };
+    Ok(Loaded {
+        origin: loaded.origin,
+        doc: loaded.doc,
+        raw: loaded.raw,
+        vars,
+        opts,
+    })
+}
+
+/// A new session directory with its event log, recorder and frozen experiment.
+pub fn open_session(
+    root: Option<&Path>,
+    prepared: &Prepared,
+    raw: &str,
+    origin: &str,
+    mode: &str,
+    durability: Durability,
+) -> Result<(PathBuf, Arc<Recorder>), String> {
+    let title = prepared
+        .experiment
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("session");
+    let dir = session::dir::create(root, title)
+        .map_err(|e| format!("cannot create the session directory: {e}"))?;
+    let frozen = dir.join(if origin.ends_with(".json") {
+        "experiment.json"
+    } else {
+        "experiment.yaml"
+    });
+    // The frozen copy holds what the user wrote; inline secrets in it are theirs
+    // already, so they are masked in the copy we keep.
+    let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
+    session::dir::write_atomic(&frozen, masker.mask_str(raw).as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", frozen.display()))?;
+    let log = EventLog::create(&dir.join(session::dir::EVENTS), durability)
+        .map_err(|e| format!("cannot create the event log: {e}"))?;
+    let rec = Arc::new(Recorder::new(log));
+    rec.set_secrets(prepared.secret_values.clone());
+    rec.record(EventBody::SessionStarted {
+        experiment: prepared.journal_copy.clone(),
+        source: origin.to_string(),
+        mode: mode.to_string(),
+        platform: crate::engine::platform::platform(),
+        node: crate::engine::platform::node(),
+        facilitator: None,
+    })
+    .map_err(|e| format!("cannot write the event log: {e}"))?;
+    Ok((dir, rec))
+}
+
+/// Write `journal.json` into the session and at `extra` (the `--journal-path`).
+pub fn write_journal(dir: &Path, extra: Option<&Path>) -> Result<(), String> {
+    let events = session::read_events(&dir.join(session::dir::EVENTS))
+        .map_err(|e| format!("cannot read the event log: {e}"))?;
+    let journal = session::journal::project(&events.events);
+    let text = session::journal::to_pretty(&journal);
+    session::dir::write_atomic(&dir.join(session::dir::JOURNAL), text.as_bytes())
+        .map_err(|e| format!("cannot write the journal: {e}"))?;
+    if let Some(p) = extra {
+        std::fs::write(p, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Turn SIGINT / SIGTERM / SIGHUP into STOP requests.
+pub fn stop_on_signals(stop: &StopHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for (kind, name) in [
+        (SignalKind::interrupt(), "sigint"),
+        (SignalKind::terminate(), "sigterm"),
+        (SignalKind::hangup(), "sighup"),
+    ] {
+        let Ok(mut s) = signal(kind) else { continue };
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            while s.recv().await.is_some() {
+                let reason = match name {
+                    "sigint" => "Received a termination signal (Ctrl-C)",
+                    "sigterm" => "SIGTERM signal received",
+                    _ => "SIGHUP: the terminal went away",
+                };
+                stop.stop(StopRequest::new("signal", name, Some(reason)));
+            }
+        });
+    }
+}
+
+/// Run the subcommand; returns the exit code.
+pub async fn run(args: RunArgs) -> u8 {
+    let headless = args.headless || args.yes;
+    if !headless {
+        line(
+            "ERROR",
+            "the interactive console is not built yet; add --headless",
+        );
+        return 2;
+    }
+    let loaded = match load_for_run(&args, true).await {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let prepared = match prepare(loaded.doc.clone(), &loaded.vars, &loaded.opts).await {
+        Ok(p) => p,
+        Err(e) => {
+            line("ERROR", &e.to_string());
+            return 1;
+        }
+    };
+    for w in &prepared.warnings {
+        line("WARNING", w);
+    }
+    let (dir, rec) = match open_session(
+        args.session_dir.as_deref(),
+        &prepared,
+        &loaded.raw,
+        &loaded.origin,
+        "headless",
+        Durability::Checkpoints,
+    ) {
+        Ok(x) => x,
+        Err(e) => {
+            line("ERROR", &e);
+            return 1;
+        }
+    };
+    let title = prepared
+        .experiment
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    line("INFO", &format!("Running experiment: {title}"));
+    let logger = tokio::spawn(follow(rec.subscribe()));
+    let stop = StopHandle::new();
+    stop_on_signals(&stop);
+    let engine = Engine::new(
+        prepared.experiment,
+        prepared.configuration,
+        prepared.secrets,
+        loaded.opts,
+        Arc::clone(&rec),
+        Arc::new(AutoApprover),
+        stop,
+    );
+    let outcome = engine.run().await;
+    let _ = rec.record(EventBody::SessionEnded);
+    let _ = rec.sync();
+    drop(engine);
+    drop(rec);
+    let _ = logger.await;
+    if let Err(e) = write_journal(&dir, Some(&args.journal_path)) {
+        line("ERROR", &e);
+        return 1;
+    }
+    outcome.exit_code()
+}

@@ -1,0 +1,822 @@
+//! The run itself: steady state (before) → method (with the continuous
+//! hypothesis alongside) → steady state (after) → rollbacks, following
+//! Chaos Toolkit's rules for status, deviation and strategies, asking the
+//! approver at each gated step, and honouring STOP at any moment.
+use super::approver::{Approver, Decision, Proposal};
+use super::options::{Dry, Gate, RollbackStrategy, RunOptions};
+use super::pyvalue::py_truthy;
+use super::stop::StopHandle;
+use super::substitute::{Scope, substitute};
+use super::tolerance::{ProbeTolerance, ToleranceError, Verdict, within_tolerance};
+use crate::providers::{self, LiveSink, ProviderError, Stream};
+use crate::session::event::{DecisionKind, EventBody, Phase};
+use crate::session::recorder::Recorder;
+use crate::timefmt::iso;
+use chrono::Utc;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// How the run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// `completed`, `failed`, `aborted` or `interrupted`.
+    pub status: String,
+    pub deviated: bool,
+}
+
+impl Outcome {
+    /// `chaos run`'s exit code.
+    pub fn exit_code(&self) -> u8 {
+        if self.status == "completed" && !self.deviated {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// Why a phase ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Halt {
+    /// STOP, a signal or an abort decision.
+    Interrupted,
+    /// Something Chaos Toolkit does not catch as an activity failure.
+    Aborted,
+}
+
+/// What one activity execution came to.
+#[derive(Debug, Clone, PartialEq)]
+enum Ran {
+    Succeeded {
+        output: Value,
+        checked: bool,
+    },
+    Failed,
+    Skipped,
+    Crashed(String),
+    Interrupted,
+    /// Never started (abort decision or STOP before it began).
+    NotStarted,
+}
+
+/// The engine for one run.
+pub struct Engine {
+    experiment: Value,
+    configuration: Map<String, Value>,
+    secrets: Map<String, Value>,
+    opts: RunOptions,
+    rec: Arc<Recorder>,
+    approver: Arc<dyn Approver>,
+    stop: StopHandle,
+    cache: HashMap<String, Value>,
+    next_run: AtomicU64,
+    status: Mutex<Option<String>>,
+    deviated: AtomicBool,
+    /// Stops already answered (so a phase can wait for newer ones).
+    handled_stops: AtomicU64,
+}
+
+/// Sends a provider's live output to the recorder, tagged with its run.
+struct Live<'a> {
+    rec: &'a Recorder,
+    run: u64,
+}
+
+impl LiveSink for Live<'_> {
+    fn output(&self, stream: Stream, chunk: &str) {
+        self.rec.live(self.run, stream, chunk);
+    }
+    fn warn(&self, message: &str) {
+        let _ = self.rec.record(EventBody::Warning {
+            message: message.to_string(),
+        });
+    }
+}
+
+struct NoProbeTolerance;
+impl ProbeTolerance for NoProbeTolerance {
+    fn run(&self, _: &Value) -> Result<bool, ToleranceError> {
+        Err(ToleranceError(
+            "probe tolerances are evaluated by the engine".into(),
+        ))
+    }
+}
+
+/// Build the `ref` cache: method first, then SSH probes (which win).
+fn build_cache(experiment: &Value) -> HashMap<String, Value> {
+    let mut cache = HashMap::new();
+    let method = experiment.get("method").and_then(Value::as_array);
+    let probes = experiment
+        .get("steady-state-hypothesis")
+        .and_then(|h| h.get("probes"))
+        .and_then(Value::as_array);
+    for a in method
+        .into_iter()
+        .flatten()
+        .chain(probes.into_iter().flatten())
+    {
+        if let Some(name) = a.get("name").and_then(Value::as_str)
+            && a.get("ref").is_none()
+        {
+            cache.insert(name.to_string(), a.clone());
+        }
+    }
+    cache
+}
+
+fn list<'a>(v: Option<&'a Value>) -> &'a [Value] {
+    v.and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+impl Engine {
+    /// Prepare a run. `experiment` is the document as loaded (with `dry` set
+    /// by the caller); configuration and secrets are already resolved.
+    pub fn new(
+        experiment: Value,
+        configuration: Map<String, Value>,
+        secrets: Map<String, Value>,
+        opts: RunOptions,
+        rec: Arc<Recorder>,
+        approver: Arc<dyn Approver>,
+        stop: StopHandle,
+    ) -> Arc<Self> {
+        let cache = build_cache(&experiment);
+        Arc::new(Self {
+            experiment,
+            configuration,
+            secrets,
+            opts,
+            rec,
+            approver,
+            stop,
+            cache,
+            next_run: AtomicU64::new(1),
+            status: Mutex::new(None),
+            deviated: AtomicBool::new(false),
+            handled_stops: AtomicU64::new(0),
+        })
+    }
+
+    fn scope(&self) -> Scope<'_> {
+        Scope::new(&self.configuration, &self.secrets)
+    }
+
+    fn status(&self) -> Option<String> {
+        self.status.lock().ok().and_then(|s| s.clone())
+    }
+
+    fn set_status(&self, s: &str) {
+        if let Ok(mut st) = self.status.lock() {
+            *st = Some(s.to_string());
+        }
+    }
+
+    fn record(&self, body: EventBody) {
+        if let Err(e) = self.rec.record(body) {
+            // Losing the log is worse than stopping: say it loudly everywhere we can.
+            eprintln!("gameday: could not write the event log: {e}");
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.count() > self.handled_stops.load(Ordering::SeqCst)
+    }
+
+    /// Record every STOP request not yet recorded.
+    fn record_stops(&self) {
+        let total = self.stop.count();
+        let seen = self.handled_stops.swap(total, Ordering::SeqCst);
+        for n in seen + 1..=total {
+            if let Some(r) = self.stop.request(n) {
+                self.record(EventBody::Stop {
+                    who: r.who,
+                    source: r.source,
+                    reason: r.reason,
+                });
+            }
+        }
+    }
+
+    fn skip_rollbacks_requested(&self) -> bool {
+        (1..=self.stop.count()).any(|n| self.stop.request(n).is_some_and(|r| r.skip_rollbacks))
+    }
+
+    /// Run to the end and report the outcome. Every step is in the event log.
+    pub async fn run(self: &Arc<Self>) -> Outcome {
+        let started = Instant::now();
+        let ssh = self.experiment.get("steady-state-hypothesis");
+        let with_ssh = ssh.is_some_and(py_truthy)
+            && ssh.is_some_and(|h| py_truthy(h.get("probes").unwrap_or(&Value::Null)));
+        if !with_ssh {
+            self.record(EventBody::Warning {
+                message: "No steady state hypothesis defined. That's ok, just exploring.".into(),
+            });
+        }
+        let halted = self.main_phases(with_ssh).await;
+        match halted {
+            Err(Halt::Interrupted) => self.set_status("interrupted"),
+            Err(Halt::Aborted) => self.set_status("aborted"),
+            Ok(()) => {}
+        }
+        if self.stopped() {
+            self.set_status("interrupted");
+        }
+        self.record_stops();
+        if !self.skip_rollbacks_requested() {
+            self.rollbacks().await;
+        }
+        self.record_stops();
+        let status = match self.status().as_deref() {
+            Some(s @ ("completed" | "failed" | "aborted" | "interrupted")) => s.to_string(),
+            _ => "completed".to_string(),
+        };
+        let deviated = self.deviated.load(Ordering::SeqCst);
+        self.record(EventBody::RunFinished {
+            status: status.clone(),
+            deviated,
+            end: iso(&Utc::now()),
+            duration: started.elapsed().as_secs_f64(),
+        });
+        self.record(EventBody::PhaseChanged {
+            phase: Phase::Ended,
+        });
+        let _ = self.rec.sync();
+        Outcome { status, deviated }
+    }
+
+    async fn main_phases(self: &Arc<Self>, with_ssh: bool) -> Result<(), Halt> {
+        let strategy = self.opts.hypothesis_strategy;
+        if with_ssh && strategy.before() {
+            self.record(EventBody::PhaseChanged {
+                phase: Phase::Before,
+            });
+            let (met, errored) = self.hypothesis(Phase::Before).await?;
+            if !met {
+                self.set_status(if errored { "failed" } else { "completed" });
+                return Ok(());
+            }
+        }
+        let during_done = Arc::new(AtomicBool::new(false));
+        let during = (with_ssh && strategy.during()).then(|| {
+            let me = Arc::clone(self);
+            let done = Arc::clone(&during_done);
+            tokio::spawn(async move { me.continuous(done).await })
+        });
+        self.record(EventBody::PhaseChanged {
+            phase: Phase::Method,
+        });
+        let method = self.method().await;
+        during_done.store(true, Ordering::SeqCst);
+        let during_result = match during {
+            Some(h) => h.await.unwrap_or(Err(Halt::Aborted)),
+            None => Ok(()),
+        };
+        method?;
+        during_result?;
+        if self.stopped() {
+            return Err(Halt::Interrupted);
+        }
+        let status = self.status();
+        if !matches!(status.as_deref(), Some("interrupted" | "aborted"))
+            && with_ssh
+            && strategy.after()
+        {
+            self.record(EventBody::PhaseChanged {
+                phase: Phase::After,
+            });
+            let (met, errored) = self.hypothesis(Phase::After).await?;
+            if !met {
+                self.deviated.store(true, Ordering::SeqCst);
+                self.set_status(if errored { "failed" } else { "completed" });
+            }
+        }
+        Ok(())
+    }
+
+    /// Check the hypothesis once. Returns (met, a probe errored).
+    async fn hypothesis(self: &Arc<Self>, phase: Phase) -> Result<(bool, bool), Halt> {
+        let probes = list(
+            self.experiment
+                .get("steady-state-hypothesis")
+                .and_then(|h| h.get("probes")),
+        );
+        self.record(EventBody::HypothesisStarted { phase });
+        let seen = self.handled_stops.load(Ordering::SeqCst);
+        for (i, probe) in probes.iter().enumerate() {
+            let cancel = self.stop.token_beyond(seen);
+            let ran = self.execute(phase, i, probe, &cancel, true).await;
+            cancel.cancel();
+            match ran {
+                Ran::Interrupted | Ran::NotStarted => return Err(Halt::Interrupted),
+                Ran::Crashed(_) => return Err(Halt::Aborted),
+                Ran::Failed => {
+                    self.record(EventBody::HypothesisFinished {
+                        phase,
+                        met: Some(false),
+                    });
+                    return Ok((false, true));
+                }
+                Ran::Succeeded { checked: false, .. } => {
+                    self.record(EventBody::HypothesisFinished {
+                        phase,
+                        met: Some(false),
+                    });
+                    return Ok((false, false));
+                }
+                Ran::Succeeded { .. } | Ran::Skipped => {}
+            }
+        }
+        self.record(EventBody::HypothesisFinished {
+            phase,
+            met: Some(true),
+        });
+        Ok((true, false))
+    }
+
+    /// The continuous hypothesis, alongside the method.
+    async fn continuous(self: Arc<Self>, done: Arc<AtomicBool>) -> Result<(), Halt> {
+        let freq = Duration::from_secs_f64(self.opts.hypothesis_frequency.max(0.0));
+        let (mut iterations, mut failed) = (0u32, 0u32);
+        while !done.load(Ordering::SeqCst) {
+            if matches!(
+                self.status().as_deref(),
+                Some("failed" | "interrupted" | "aborted")
+            ) || self.stopped()
+            {
+                break;
+            }
+            iterations += 1;
+            let (met, _) = self.hypothesis(Phase::During).await?;
+            if !met {
+                failed += 1;
+                self.record(EventBody::Warning {
+                    message: format!("the steady state was not met during the method ({failed} of {iterations} checks so far)"),
+                });
+                if self.opts.fail_fast {
+                    self.set_status("failed");
+                    break;
+                }
+            }
+            // Wait one period, but notice the end of the method at once.
+            let deadline = Instant::now() + freq;
+            while Instant::now() < deadline && !done.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(10).min(freq)).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn method(self: &Arc<Self>) -> Result<(), Halt> {
+        let method = list(self.experiment.get("method"));
+        let seen = self.handled_stops.load(Ordering::SeqCst);
+        let cancel = self.stop.token_beyond(seen);
+        let mut background = Vec::new();
+        let mut result = Ok(());
+        for (i, activity) in method.iter().enumerate() {
+            if self.stopped() {
+                result = Err(Halt::Interrupted);
+                break;
+            }
+            if activity.get("background").is_some_and(py_truthy) {
+                let me = Arc::clone(self);
+                let act = activity.clone();
+                let c = cancel.clone();
+                background.push(tokio::spawn(async move {
+                    me.execute(Phase::Method, i, &act, &c, false).await
+                }));
+            } else {
+                match self
+                    .execute(Phase::Method, i, activity, &cancel, false)
+                    .await
+                {
+                    Ran::Interrupted | Ran::NotStarted => {
+                        result = Err(Halt::Interrupted);
+                        break;
+                    }
+                    Ran::Crashed(_) => {
+                        result = Err(Halt::Aborted);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if matches!(
+                self.status().as_deref(),
+                Some("aborted" | "failed" | "interrupted")
+            ) {
+                break;
+            }
+        }
+        for h in background {
+            let _ = h.await;
+        }
+        cancel.cancel();
+        if self.stopped() {
+            return Err(Halt::Interrupted);
+        }
+        result
+    }
+
+    fn should_roll_back(&self) -> bool {
+        let status = self.status();
+        match self.opts.rollback_strategy {
+            RollbackStrategy::Always => true,
+            RollbackStrategy::Never => false,
+            RollbackStrategy::Default => {
+                !matches!(status.as_deref(), Some("failed" | "interrupted"))
+            }
+            RollbackStrategy::Deviated => self.deviated.load(Ordering::SeqCst),
+        }
+    }
+
+    async fn rollbacks(self: &Arc<Self>) {
+        if !self.should_roll_back() {
+            return;
+        }
+        self.record(EventBody::PhaseChanged {
+            phase: Phase::Rollbacks,
+        });
+        let rollbacks = list(self.experiment.get("rollbacks"));
+        let seen = self.stop.count();
+        self.handled_stops.store(seen, Ordering::SeqCst);
+        let cancel = self.stop.token_beyond(seen);
+        let mut background = Vec::new();
+        for (i, activity) in rollbacks.iter().enumerate() {
+            if self.stopped() {
+                self.set_status("interrupted");
+                break;
+            }
+            if activity.get("background").is_some_and(py_truthy) {
+                let me = Arc::clone(self);
+                let act = activity.clone();
+                let c = cancel.clone();
+                background.push(tokio::spawn(async move {
+                    me.execute(Phase::Rollbacks, i, &act, &c, false).await
+                }));
+                continue;
+            }
+            match self
+                .execute(Phase::Rollbacks, i, activity, &cancel, false)
+                .await
+            {
+                Ran::Interrupted | Ran::NotStarted => {
+                    self.set_status("interrupted");
+                    break;
+                }
+                // Chaos Toolkit records the failure and carries on.
+                _ => {}
+            }
+        }
+        for h in background {
+            let _ = h.await;
+        }
+        cancel.cancel();
+        if self.stopped() {
+            self.set_status("interrupted");
+        }
+    }
+
+    fn gated(&self, phase: Phase, activity: &Value) -> bool {
+        let manual = activity.get("type").and_then(Value::as_str) == Some("manual");
+        if manual {
+            return true;
+        }
+        if phase == Phase::During {
+            return false;
+        }
+        match self.opts.gate {
+            Gate::Every => true,
+            Gate::Actions => activity.get("type").and_then(Value::as_str) == Some("action"),
+            Gate::Dangerous => activity.get("dangerous").is_some_and(py_truthy),
+            Gate::None => false,
+        }
+    }
+
+    /// What the step will do, substituted and masked, for the person deciding.
+    pub fn preview(&self, activity: &Value) -> Value {
+        let mut p = activity.clone();
+        if let Some(provider) = activity.get("provider") {
+            let sub = substitute(provider, &self.scope());
+            if let Some(obj) = p.as_object_mut() {
+                obj.insert("provider".into(), self.rec.masker().mask(&sub));
+            }
+        }
+        p
+    }
+
+    async fn ask(&self, phase: Phase, index: usize, activity: &Value) -> Option<Decision> {
+        let name = activity
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let manual = activity.get("type").and_then(Value::as_str) == Some("manual");
+        let proposal = Proposal {
+            phase,
+            index,
+            name: name.clone(),
+            preview: self.preview(activity),
+            manual,
+        };
+        self.record(EventBody::Proposal {
+            phase,
+            index,
+            name: name.clone(),
+        });
+        let seen = self.handled_stops.load(Ordering::SeqCst);
+        let decision = tokio::select! {
+            d = self.approver.decide(&proposal) => d,
+            _ = self.stop.wait_beyond(seen) => return None,
+        };
+        self.record(EventBody::Decision {
+            phase,
+            index,
+            name,
+            decision: decision.kind.clone(),
+            who: decision.who.clone(),
+            reason: decision.reason.clone(),
+        });
+        Some(decision)
+    }
+
+    async fn pause(&self, secs: &Value, cancel: &CancellationToken) -> bool {
+        let Some(s) = secs.as_f64().filter(|s| s.is_finite() && *s > 0.0) else {
+            return true;
+        };
+        self.record(EventBody::Warning {
+            message: format!("pausing for {s}s"),
+        });
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs_f64(s.min(1e9))) => true,
+            _ = cancel.cancelled() => false,
+        }
+    }
+
+    /// Execute one activity (resolving `ref`), record it, and evaluate its
+    /// tolerance when `check` (steady-state probes).
+    async fn execute(
+        &self,
+        phase: Phase,
+        index: usize,
+        raw: &Value,
+        cancel: &CancellationToken,
+        check: bool,
+    ) -> Ran {
+        let activity = match raw.get("ref").and_then(Value::as_str) {
+            Some(r) => match self.cache.get(r) {
+                Some(a) => {
+                    // An SSH `ref` may carry its own tolerance.
+                    let mut a = a.clone();
+                    if let (Some(t), Some(obj)) = (raw.get("tolerance"), a.as_object_mut()) {
+                        obj.insert("tolerance".into(), t.clone());
+                    }
+                    a
+                }
+                None => return Ran::Crashed(format!("could not find referenced activity '{r}'")),
+            },
+            None => raw.clone(),
+        };
+        let kind = activity
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let manual = kind == "manual";
+        let mut skip: Option<Value> = None;
+        let mut manual_result: Option<Decision> = None;
+        if self.gated(phase, &activity) {
+            if manual && self.opts.headless {
+                skip = Some(json!({"decision": "skip", "who": "auto", "reason": "headless run"}));
+                self.record(EventBody::Decision {
+                    phase,
+                    index,
+                    name: activity
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .into(),
+                    decision: DecisionKind::Skip,
+                    who: "auto".into(),
+                    reason: Some("headless run".into()),
+                });
+            } else {
+                match self.ask(phase, index, &activity).await {
+                    None => return Ran::NotStarted,
+                    Some(d) => match d.kind {
+                        DecisionKind::Confirm => {}
+                        DecisionKind::Skip => {
+                            skip =
+                                Some(json!({"decision": "skip", "who": d.who, "reason": d.reason}));
+                        }
+                        DecisionKind::Abort => {
+                            self.stop.stop(super::stop::StopRequest {
+                                who: d.who.clone(),
+                                source: "abort".into(),
+                                reason: d.reason.clone(),
+                                skip_rollbacks: false,
+                            });
+                            return Ran::NotStarted;
+                        }
+                        DecisionKind::Done | DecisionKind::Failed => manual_result = Some(d),
+                    },
+                }
+            }
+        }
+        // An activity-level `dry` replaces the run's dry mode (and, not being
+        // one of Chaos Toolkit's enum values, turns it off).
+        let dry = if activity.get("dry").is_some() {
+            None
+        } else {
+            self.opts.dry
+        };
+        let is_dry = match dry {
+            Some(Dry::Actions) => kind == "action",
+            Some(Dry::Probes) => kind == "probe",
+            Some(Dry::Activities) => true,
+            _ => false,
+        } || skip.is_some()
+            || manual;
+        let pauses = activity
+            .get("pauses")
+            .map(|p| substitute(p, &self.scope()))
+            .unwrap_or(Value::Null);
+        let pause_allowed = dry != Some(Dry::Pause) && !is_dry;
+        if let Some(before) = pauses.get("before")
+            && pause_allowed
+            && !self.pause(before, cancel).await
+        {
+            return Ran::NotStarted;
+        }
+        let run = self.next_run.fetch_add(1, Ordering::SeqCst);
+        let start = Utc::now();
+        let clock = Instant::now();
+        self.record(EventBody::ActivityStarted {
+            run,
+            phase,
+            index,
+            activity: activity.clone(),
+            start: iso(&start),
+        });
+        let result = if is_dry {
+            Ok(Value::Null)
+        } else {
+            let live = Live {
+                rec: &self.rec,
+                run,
+            };
+            let ctx = providers::Context {
+                scope: self.scope(),
+                cancel: cancel.clone(),
+                live: &live,
+                python: &self.opts.python,
+            };
+            providers::run(&activity, &ctx).await
+        };
+        let (mut status, mut exception, output, ran) = match result {
+            Ok(out) => (
+                Some("succeeded".to_string()),
+                None,
+                out.clone(),
+                Ran::Succeeded {
+                    output: out,
+                    checked: true,
+                },
+            ),
+            Err(ProviderError::Failed(msg)) => (
+                Some("failed".to_string()),
+                Some(vec![format!("chaoslib.exceptions.ActivityFailed: {msg}\n")]),
+                Value::Null,
+                Ran::Failed,
+            ),
+            Err(ProviderError::Crashed(msg)) => {
+                self.record(EventBody::Warning {
+                    message: format!(
+                        "activity '{}' could not run: {msg}",
+                        activity.get("name").and_then(Value::as_str).unwrap_or("")
+                    ),
+                });
+                (
+                    None,
+                    Some(vec![format!("{msg}\n")]),
+                    Value::Null,
+                    Ran::Crashed(msg),
+                )
+            }
+            Err(ProviderError::Interrupted) => (None, None, Value::Null, Ran::Interrupted),
+        };
+        if let Some(d) = &manual_result
+            && d.kind == DecisionKind::Failed
+        {
+            status = Some("failed".into());
+            exception = Some(vec![format!(
+                "chaoslib.exceptions.ActivityFailed: manual step failed: {}\n",
+                d.reason.clone().unwrap_or_default()
+            )]);
+        }
+        let mut ran = if skip.is_some() { Ran::Skipped } else { ran };
+        if manual_result
+            .as_ref()
+            .is_some_and(|d| d.kind == DecisionKind::Failed)
+        {
+            ran = Ran::Failed;
+        }
+        // Tolerance check for steady-state probes.
+        let mut tolerance_met = None;
+        if check {
+            tolerance_met = Some(match &ran {
+                Ran::Failed => false,
+                Ran::Succeeded { output, .. }
+                    if !matches!(dry, Some(Dry::Probes | Dry::Activities)) =>
+                {
+                    match self.check_tolerance(&activity, output, cancel).await {
+                        Ok(met) => met,
+                        Err(msg) => {
+                            ran = Ran::Crashed(msg);
+                            false
+                        }
+                    }
+                }
+                _ => true,
+            });
+            if let Ran::Succeeded { checked, .. } = &mut ran {
+                *checked = tolerance_met.unwrap_or(true);
+            }
+            if matches!(ran, Ran::Interrupted | Ran::Crashed(_)) {
+                tolerance_met = None;
+            }
+        }
+        let gameday = skip.or_else(|| {
+            manual_result
+                .as_ref()
+                .map(|d| json!({"decision": d.kind, "who": d.who, "note": d.reason}))
+        });
+        self.record(EventBody::ActivityFinished {
+            run,
+            output,
+            status: if matches!(ran, Ran::Interrupted) {
+                None
+            } else {
+                status
+            },
+            exception,
+            end: iso(&Utc::now()),
+            duration: clock.elapsed().as_secs_f64(),
+            tolerance_met,
+            gameday,
+        });
+        if !matches!(ran, Ran::Interrupted | Ran::Crashed(_))
+            && let Some(after) = pauses.get("after")
+            && pause_allowed
+            && !self.pause(after, cancel).await
+        {
+            return Ran::Interrupted;
+        }
+        ran
+    }
+
+    async fn check_tolerance(
+        &self,
+        activity: &Value,
+        output: &Value,
+        cancel: &CancellationToken,
+    ) -> Result<bool, String> {
+        let Some(tolerance) = activity.get("tolerance") else {
+            return Ok(true);
+        };
+        if tolerance.get("type").and_then(Value::as_str) == Some("probe") {
+            let mut probe = tolerance.clone();
+            let Some(args) = probe
+                .get_mut("provider")
+                .and_then(|p| p.get_mut("arguments"))
+                .and_then(Value::as_object_mut)
+            else {
+                return Err("a probe tolerance needs `provider.arguments`".into());
+            };
+            args.insert("value".into(), output.clone());
+            let ctx = providers::Context {
+                scope: self.scope(),
+                cancel: cancel.clone(),
+                live: &providers::Silent,
+                python: &self.opts.python,
+            };
+            return match providers::run(&probe, &ctx).await {
+                Ok(v) => Ok(py_truthy(&v)),
+                Err(ProviderError::Failed(_)) => Ok(false),
+                Err(e) => Err(e.to_string()),
+            };
+        }
+        let tolerance = match tolerance {
+            Value::String(_) => substitute(tolerance, &self.scope()),
+            t => t.clone(),
+        };
+        within_tolerance(&tolerance, output, &self.scope(), &NoProbeTolerance)
+            .map(|v| v == Verdict::Met)
+            .map_err(|e| e.to_string())
+    }
+}

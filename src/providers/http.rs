@@ -1,0 +1,271 @@
+//! The `http` provider, with Chaos Toolkit's rules for where arguments go
+//! (query string for GET, JSON body only with the exact `Content-Type:
+//! application/json` request header, a form body otherwise), its timeouts
+//! (`t` or `[connect, read]`), retries on connection errors, and redirects
+//! always followed.
+use super::{Context, OUTPUT_CAP, ProviderError};
+use crate::engine::pyvalue::{py_str, py_truthy};
+use crate::engine::substitute::substitute;
+use serde_json::{Map, Value, json};
+use std::time::Duration;
+
+/// The request as it will be sent, for display and for execution.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+    pub connect_timeout: Option<Duration>,
+    pub read_timeout: Option<Duration>,
+    pub verify_tls: bool,
+    pub max_retries: u64,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    None,
+    Query(Vec<(String, String)>),
+    Json(Value),
+    Form(Vec<(String, String)>),
+    Raw(String),
+}
+
+fn secs(v: &Value) -> Option<Duration> {
+    v.as_f64()
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// requests' encoding of a params/data mapping: lists repeat the key, None is dropped.
+fn pairs(args: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Value::Object(map) = args {
+        for (k, v) in map {
+            match v {
+                Value::Null => {}
+                Value::Array(items) => {
+                    for i in items.iter().filter(|i| !i.is_null()) {
+                        out.push((k.clone(), py_str(i)));
+                    }
+                }
+                other => out.push((k.clone(), py_str(other))),
+            }
+        }
+    }
+    out
+}
+
+/// Build the request from the provider block, substituted.
+pub fn request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Request {
+    let url = py_str(&substitute(
+        provider.get("url").unwrap_or(&Value::Null),
+        scope,
+    ));
+    let method = provider
+        .get("method")
+        .map(py_str)
+        .unwrap_or_else(|| "GET".into())
+        .to_uppercase();
+    let headers_v = provider.get("headers").map(|h| substitute(h, scope));
+    let headers: Vec<(String, String)> = match &headers_v {
+        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), py_str(v))).collect(),
+        _ => Vec::new(),
+    };
+    let timeout = provider.get("timeout").map(|t| substitute(t, scope));
+    let (connect_timeout, read_timeout) = match &timeout {
+        Some(Value::Array(a)) if a.len() == 2 => (secs(&a[0]), secs(&a[1])),
+        Some(t) => (secs(t), secs(t)),
+        None => (None, None),
+    };
+    let mut arguments = provider.get("arguments").cloned().unwrap_or(Value::Null);
+    if py_truthy(&arguments) && !scope.is_empty() {
+        arguments = substitute(&arguments, scope);
+    }
+    let json_header = matches!(&headers_v, Some(Value::Object(m))
+        if m.get("Content-Type").and_then(Value::as_str) == Some("application/json"));
+    let body = if arguments.is_null() {
+        Body::None
+    } else if method == "GET" {
+        Body::Query(pairs(&arguments))
+    } else if json_header {
+        Body::Json(arguments)
+    } else if let Value::String(s) = arguments {
+        Body::Raw(s)
+    } else {
+        Body::Form(pairs(&arguments))
+    };
+    Request {
+        method,
+        url,
+        headers,
+        body,
+        connect_timeout,
+        read_timeout,
+        verify_tls: provider.get("verify_tls").is_none_or(py_truthy),
+        max_retries: provider
+            .get("max_retries")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    }
+}
+
+/// `Content-Type` → `Content-Type`; reqwest lower-cases header names, and
+/// most servers send them in this canonical form.
+fn canonical(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}
+
+async fn send_once(
+    req: &Request,
+    client: &reqwest::Client,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let method = reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let mut rb = client.request(method, &req.url);
+    for (k, v) in &req.headers {
+        rb = rb.header(k, v);
+    }
+    rb = match &req.body {
+        Body::None => rb,
+        Body::Query(q) => rb.query(q),
+        Body::Json(v) => rb.json(v),
+        Body::Form(f) => rb.form(f),
+        Body::Raw(s) => rb.body(s.clone()),
+    };
+    rb.send().await
+}
+
+/// Run an http activity.
+pub async fn run(
+    provider: &Value,
+    has_tolerance: bool,
+    ctx: &Context<'_>,
+) -> Result<Value, ProviderError> {
+    let req = request(provider, &ctx.scope);
+    if reqwest::Url::parse(&req.url).is_err() {
+        return Err(ProviderError::Crashed(format!("Invalid URL '{}'", req.url)));
+    }
+    let mut builder = reqwest::Client::builder()
+        .danger_accept_invalid_certs(!req.verify_tls)
+        .redirect(reqwest::redirect::Policy::limited(30));
+    if let Some(t) = req.connect_timeout {
+        builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = req.read_timeout {
+        builder = builder.read_timeout(t);
+    }
+    let client = builder
+        .build()
+        .map_err(|e| ProviderError::Crashed(format!("could not build an HTTP client: {e}")))?;
+    let work = async {
+        let mut attempt = 0;
+        let resp = loop {
+            match send_once(&req, &client).await {
+                Ok(r) => break r,
+                Err(e) if e.is_connect() && attempt < req.max_retries => attempt += 1,
+                Err(e) if e.is_timeout() => {
+                    return Err(ProviderError::Failed(
+                        "activity took too long to complete".into(),
+                    ));
+                }
+                Err(e) if e.is_connect() || e.is_request() => {
+                    return Err(ProviderError::Failed(format!(
+                        "failed to connect to {}: {}",
+                        req.url,
+                        describe(&e)
+                    )));
+                }
+                Err(e) => return Err(ProviderError::Crashed(describe(&e))),
+            }
+        };
+        let status = resp.status().as_u16();
+        let mut headers = Map::new();
+        for (name, value) in resp.headers() {
+            let key = canonical(name.as_str());
+            let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            match headers.get_mut(&key) {
+                Some(Value::String(prev)) => {
+                    prev.push_str(", ");
+                    prev.push_str(&v);
+                }
+                _ => {
+                    headers.insert(key, Value::String(v));
+                }
+            }
+        }
+        let is_json =
+            headers.get("Content-Type").and_then(Value::as_str) == Some("application/json");
+        let mut resp = resp;
+        let mut bytes = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > OUTPUT_CAP {
+                        return Err(ProviderError::Failed(format!(
+                            "the response body is larger than {} MiB",
+                            OUTPUT_CAP / (1024 * 1024)
+                        )));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => {
+                    return Err(ProviderError::Failed(
+                        "activity took too long to complete".into(),
+                    ));
+                }
+                Err(e) => {
+                    return Err(ProviderError::Failed(format!(
+                        "failed to connect to {}: {}",
+                        req.url,
+                        describe(&e)
+                    )));
+                }
+            }
+        }
+        let body = if is_json {
+            serde_json::from_slice(&bytes).map_err(|e| {
+                ProviderError::Crashed(format!("the response claims to be JSON but is not: {e}"))
+            })?
+        } else {
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        };
+        Ok(json!({"status": status, "headers": headers, "body": body}))
+    };
+    let out = tokio::select! {
+        r = work => r?,
+        _ = ctx.cancel.cancelled() => return Err(ProviderError::Interrupted),
+    };
+    if !has_tolerance
+        && out
+            .get("status")
+            .and_then(Value::as_u64)
+            .is_some_and(|s| s > 399)
+    {
+        ctx.live.warn(
+            "This HTTP call returned a status code above 400, which may not be what you expected.",
+        );
+    }
+    Ok(out)
+}

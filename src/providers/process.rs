@@ -1,0 +1,208 @@
+//! The `process` provider: a string `arguments` runs through `/bin/sh -c`
+//! (as Chaos Toolkit does), a list runs as argv. The child gets its own
+//! process group so that a timeout or STOP kills it and everything it spawned.
+use super::{Context, LiveSink, OUTPUT_CAP, ProviderError, Stream, TRUNCATED_MARK};
+use crate::engine::pyvalue::py_str;
+use crate::engine::substitute::substitute;
+use serde_json::{Value, json};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::Command;
+
+/// The command that will run, for display and for execution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandLine {
+    Shell(String),
+    Argv(Vec<String>),
+}
+
+impl CommandLine {
+    /// How it reads on screen.
+    pub fn display(&self) -> String {
+        match self {
+            CommandLine::Shell(s) => s.clone(),
+            CommandLine::Argv(v) => v
+                .iter()
+                .map(|a| {
+                    if a.is_empty()
+                        || a.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c))
+                    {
+                        format!("'{}'", a.replace('\'', r"'\''"))
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+}
+
+/// Build the command line from the provider block (arguments substituted).
+pub fn command_line(
+    provider: &Value,
+    scope: &crate::engine::substitute::Scope,
+) -> Result<CommandLine, ProviderError> {
+    let raw_path = provider.get("path").and_then(Value::as_str).unwrap_or("");
+    let path = super::which::which(raw_path, true)
+        .map(|p| p.display().to_string())
+        .ok_or_else(|| ProviderError::Crashed(format!("path '{raw_path}' cannot be found")))?;
+    let mut args = provider
+        .get("arguments")
+        .cloned()
+        .unwrap_or(Value::Array(vec![]));
+    if !scope.is_empty() && super::super::engine::pyvalue::py_truthy(&args) {
+        args = substitute(&args, scope);
+    }
+    Ok(match args {
+        Value::String(s) => CommandLine::Shell(format!("{path} {s}")),
+        Value::Object(map) => {
+            let flat: Vec<Value> = map
+                .into_iter()
+                .flat_map(|(k, v)| [Value::String(k), v])
+                .collect();
+            CommandLine::Argv(argv(path, &flat))
+        }
+        Value::Array(items) => CommandLine::Argv(argv(path, &items)),
+        Value::Null => CommandLine::Argv(vec![path]),
+        other => CommandLine::Argv(vec![path, py_str(&other)]),
+    })
+}
+
+fn argv(path: String, items: &[Value]) -> Vec<String> {
+    std::iter::once(path)
+        .chain(
+            items
+                .iter()
+                .filter(|v| !v.is_null() && v.as_str() != Some(""))
+                .map(py_str),
+        )
+        .collect()
+}
+
+fn timeout_of(provider: &Value) -> Option<Duration> {
+    provider
+        .get("timeout")
+        .and_then(Value::as_f64)
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// Kill a whole process group. Errors mean it is already gone.
+pub fn kill_group(pgid: u32) {
+    if let Ok(pid) = i32::try_from(pgid) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+async fn pump<R: AsyncRead + Unpin>(mut r: R, stream: Stream, live: &dyn LiveSink) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut truncated = false;
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                live.output(stream, &String::from_utf8_lossy(&buf[..n]));
+                if out.len() + n <= OUTPUT_CAP {
+                    out.extend_from_slice(&buf[..n]);
+                } else if !truncated {
+                    let room = OUTPUT_CAP.saturating_sub(out.len());
+                    out.extend_from_slice(&buf[..room]);
+                    out.extend_from_slice(TRUNCATED_MARK.as_bytes());
+                    truncated = true;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn decode(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        // Chaos Toolkit guesses the charset; Latin-1 never fails and keeps
+        // every byte, which is the most useful fallback for logs.
+        Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
+    }
+}
+
+/// Run a process activity.
+pub async fn run(
+    provider: &Value,
+    has_tolerance: bool,
+    ctx: &Context<'_>,
+) -> Result<Value, ProviderError> {
+    let cmdline = command_line(provider, &ctx.scope)?;
+    let mut cmd = match &cmdline {
+        CommandLine::Shell(s) => {
+            let mut c = Command::new("/bin/sh");
+            c.arg("-c").arg(s);
+            c
+        }
+        CommandLine::Argv(v) => {
+            let mut c = Command::new(&v[0]);
+            c.args(&v[1..]);
+            c
+        }
+    };
+    // stdin is never the terminal: the console owns it.
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().map_err(|e| {
+        ProviderError::Failed(format!("could not start {}: {e}", cmdline.display()))
+    })?;
+    let pgid = child.id().unwrap_or(0);
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let live = ctx.live;
+    let io = async {
+        let out = async {
+            match stdout {
+                Some(s) => pump(s, Stream::Stdout, live).await,
+                None => Vec::new(),
+            }
+        };
+        let err = async {
+            match stderr {
+                Some(s) => pump(s, Stream::Stderr, live).await,
+                None => Vec::new(),
+            }
+        };
+        let (o, e) = tokio::join!(out, err);
+        let status = child.wait().await;
+        (o, e, status)
+    };
+    let timeout = timeout_of(provider);
+    let sleep = async {
+        match timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    let outcome = tokio::select! {
+        r = io => Ok(r),
+        _ = sleep => Err(ProviderError::Failed("process activity took too long to complete".into())),
+        _ = ctx.cancel.cancelled() => Err(ProviderError::Interrupted),
+    };
+    // Whatever happened, nothing of this group outlives the activity.
+    kill_group(pgid);
+    let (stdout, stderr, status) = outcome?;
+    let status = status
+        .map_err(|e| ProviderError::Failed(format!("waiting for the process failed: {e}")))?;
+    let code = status.code().unwrap_or_else(|| {
+        use std::os::unix::process::ExitStatusExt;
+        -status.signal().unwrap_or(0)
+    });
+    if !has_tolerance && code > 0 {
+        ctx.live.warn("This process returned a non-zero exit code. This may indicate some error and not what you expected. Please have a look at the logs.");
+    }
+    Ok(json!({"status": code, "stdout": decode(stdout), "stderr": decode(stderr)}))
+}

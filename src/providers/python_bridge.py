@@ -1,0 +1,51 @@
+# gameday's bridge to Python activities: reads one request as JSON on stdin,
+# calls module.func the way Chaos Toolkit does (configuration and secrets are
+# injected when the function's signature names them), and writes the outcome
+# as JSON to the file named by GAMEDAY_BRIDGE_RESULT. The function's own prints
+# go to stdout/stderr, which gameday streams to the screen.
+import importlib, inspect, json, os, sys, traceback, datetime, decimal, uuid
+
+def encode(o):
+    if isinstance(o, (datetime.datetime, datetime.date)):
+        return o.isoformat()
+    if isinstance(o, (uuid.UUID, decimal.Decimal)):
+        return str(o)
+    if isinstance(o, bytes):
+        return o.decode("utf-8", "replace")
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    if isinstance(o, Exception):
+        return f"An exception was raised: {o.__class__.__name__}('{o}')"
+    return repr(o)
+
+def main():
+    req = json.load(sys.stdin)
+    out_path = os.environ["GAMEDAY_BRIDGE_RESULT"]
+    def finish(payload):
+        with open(out_path, "w") as f:
+            json.dump(payload, f, default=encode)
+    try:
+        mod = importlib.import_module(req["module"])
+        func = getattr(mod, req["func"])
+    except Exception as x:
+        finish({"crash": traceback.format_exception_only(type(x), x)[0].strip()})
+        return
+    args = dict(req.get("arguments") or {})
+    sig = inspect.signature(func)
+    if req.get("declares_secrets") and "secrets" in sig.parameters:
+        args["secrets"] = req.get("secrets") or {}
+    if "configuration" in sig.parameters:
+        args["configuration"] = req.get("configuration") or {}
+    try:
+        result = func(**args)
+    except Exception as x:
+        finish({"failed": traceback.format_exception_only(type(x), x)[0].strip(),
+                "traceback": traceback.format_exception(type(x), x, x.__traceback__)})
+        return
+    try:
+        json.dumps(result, default=encode)
+    except Exception:
+        result = repr(result)
+    finish({"output": result})
+
+main()

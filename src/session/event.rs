@@ -1,0 +1,174 @@
+//! Event types. One JSON object per line in `events.jsonl`; every event has
+//! a sequence number, wall-clock UTC time and its T+ offset in seconds.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Where in the run an activity belongs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Readiness,
+    Before,
+    Method,
+    During,
+    After,
+    Rollbacks,
+    Stopping,
+    Ended,
+}
+
+impl Phase {
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Readiness => "Readiness",
+            Phase::Before => "Steady state (before)",
+            Phase::Method => "Method",
+            Phase::During => "Steady state (during)",
+            Phase::After => "Steady state (after)",
+            Phase::Rollbacks => "Rollbacks",
+            Phase::Stopping => "Stopping",
+            Phase::Ended => "Ended",
+        }
+    }
+}
+
+/// A human decision at a decision point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    Confirm,
+    Skip,
+    Abort,
+    /// Manual step outcomes.
+    Done,
+    Failed,
+}
+
+/// One recorded event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    #[serde(with = "utc")]
+    pub at: DateTime<Utc>,
+    /// Seconds since the session started (T+).
+    pub t: f64,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventBody {
+    /// The run begins: the experiment as the journal will show it.
+    SessionStarted {
+        experiment: Value,
+        source: String,
+        mode: String,
+        platform: String,
+        node: String,
+        #[serde(default)]
+        facilitator: Option<String>,
+    },
+    PhaseChanged {
+        phase: Phase,
+    },
+    /// The engine is waiting for a decision on this step.
+    Proposal {
+        phase: Phase,
+        index: usize,
+        name: String,
+    },
+    Decision {
+        phase: Phase,
+        index: usize,
+        name: String,
+        decision: DecisionKind,
+        who: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    HypothesisStarted {
+        phase: Phase,
+    },
+    HypothesisFinished {
+        phase: Phase,
+        met: Option<bool>,
+    },
+    /// An activity starts: its journal entry is opened here (CT order).
+    ActivityStarted {
+        run: u64,
+        phase: Phase,
+        index: usize,
+        activity: Value,
+        start: String,
+    },
+    ActivityFinished {
+        run: u64,
+        output: Value,
+        /// `None` when the activity was interrupted while it ran.
+        status: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exception: Option<Vec<String>>,
+        end: String,
+        duration: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tolerance_met: Option<bool>,
+        /// Our extension: the decision that made this a skip, and why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gameday: Option<Value>,
+    },
+    /// STOP pressed, a signal, an abort or a safeguard.
+    Stop {
+        who: String,
+        source: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Warning {
+        message: String,
+    },
+    Observation {
+        id: u64,
+        #[serde(rename = "type")]
+        kind: String,
+        text: String,
+        author: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+    },
+    Milestone {
+        milestone: String,
+        author: String,
+    },
+    /// The run's outcome, as the journal will report it.
+    RunFinished {
+        status: String,
+        deviated: bool,
+        end: String,
+        duration: f64,
+    },
+    SessionEnded,
+}
+
+mod utc {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
+}

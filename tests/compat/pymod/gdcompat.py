@@ -1,0 +1,47 @@
+"""Helpers for the differential corpus: standard library only.
+
+Both `chaos run` and `gameday run` find this module through PYTHONPATH.
+"""
+import json
+import os
+
+
+def add(a, b):
+    return a + b
+
+
+def constant(value):
+    """Return the argument unchanged (after substitution by the runner)."""
+    return value
+
+
+def describe(value):
+    """Report the Python type and value of a (substituted) argument."""
+    return {"type": type(value).__name__, "value": value}
+
+
+def dumps(value):
+    return json.dumps(value, sort_keys=True)
+
+
+def boom(message="boom"):
+    raise ValueError(message)
+
+
+def file_exists(path):
+    return os.path.exists(path)
+
+
+def config_value(key, configuration=None, secrets=None):
+    """Read a key from the injected configuration and secrets."""
+    configuration = configuration or {}
+    secrets = secrets or {}
+    return {
+        "configuration": configuration.get(key),
+        "secret": secrets.get(key),
+    }
+
+
+def under(value, limit=10):
+    """A probe-style tolerance: is the probe's value below the limit?"""
+    return value < limit
