@@ -4,9 +4,11 @@
 //! never touch the terminal; `tui` draws what the engine reports and sends it
 //! decisions; `cli` wires them together.
 pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod load;
 pub mod model;
 pub mod providers;
 pub mod session;
 pub mod timefmt;
+pub mod tui;

@@ -8,7 +8,8 @@
 //!  "args": ["--dry", "probes"],        // extra `run` flags; {compat} = corpus dir
 //!  "env": {"K": "V"},                  // extra environment
 //!  "setup_files": {"name": "content"}, // created in the fresh working directory
-//!  "signal": "SIGINT", "signal_after_ms": 1500,
+//!  "signal": "SIGINT", "signal_after_ms": 500,
+//!  "signal_after_request": "GET /echo", // delay counts from this server request
 //!  "during": "exact|first-last|nonempty",
 //!  "expect": {"exit": 0, "status": "completed", "deviated": false,
 //!             "before_met": true|false|null, "after_met": ..., "run": 3, "rollbacks": 1}}
@@ -20,7 +21,8 @@
 //! Environment knobs: `GAMEDAY_DIFF_CHAOS_ONLY=1` checks only the chaos
 //! expectations (no gameday run); `GAMEDAY_DIFF_CASES=a,b` runs only the cases
 //! whose name contains one of the given strings; `GAMEDAY_DIFF_JOBS` (default 2)
-//! sets how many cases run at a time.
+//! sets how many cases run at a time; `GAMEDAY_DIFF_KEEP_JOURNALS=DIR` keeps
+//! every journal as `DIR/<case>.<tool>.journal.json` for inspection.
 
 mod common;
 
@@ -64,6 +66,9 @@ struct Sidecar {
     signal: Option<String>,
     #[serde(default)]
     signal_after_ms: Option<u64>,
+    /// Prefix of a server request (`"METHOD /path"`) that starts the signal delay.
+    #[serde(default)]
+    signal_after_request: Option<String>,
     #[serde(default)]
     during: Option<String>,
     expect: Map<String, Value>,
@@ -77,6 +82,7 @@ struct Case {
     env: Vec<(String, String)>,
     setup_files: BTreeMap<String, String>,
     signal: Option<(i32, Duration)>,
+    signal_after_request: Option<String>,
     during: DuringMode,
     expect: Map<String, Value>,
 }
@@ -171,6 +177,7 @@ fn load_cases(dir: &Path) -> Vec<Case> {
                 env,
                 setup_files: sidecar.setup_files,
                 signal,
+                signal_after_request: sidecar.signal_after_request,
                 during,
                 expect: sidecar.expect,
             }
@@ -203,12 +210,18 @@ fn run_case_with(tool: Tool, case: &Case) -> ToolRun {
         format!("closed_url={closed_url}"),
     ];
     args.extend(case.args.iter().cloned());
+    let gate = |prefix: &str| server.request_log().iter().any(|r| r.starts_with(prefix));
+    let gate_for_case = case
+        .signal_after_request
+        .as_deref()
+        .map(|prefix| move || gate(prefix));
     let spec = RunSpec {
         experiment: &case.experiment,
         args: &args,
         env: &case.env,
         cwd: workdir.path(),
         signal: case.signal,
+        signal_gate: gate_for_case.as_ref().map(|g| g as &dyn Fn() -> bool),
         timeout: RUN_TIMEOUT,
     };
     let started = Instant::now();
@@ -221,6 +234,14 @@ fn run_case_with(tool: Tool, case: &Case) -> ToolRun {
         placeholders.add(real.to_string_lossy(), "{cwd}");
     }
     placeholders.add(workdir.path().to_string_lossy(), "{cwd}");
+    if let (Ok(keep), Some(journal)) = (
+        std::env::var("GAMEDAY_DIFF_KEEP_JOURNALS"),
+        outcome.journal.as_ref(),
+    ) {
+        let file = Path::new(&keep).join(format!("{}.{}.journal.json", case.name, tool.label()));
+        let text = serde_json::to_string_pretty(journal).unwrap_or_default();
+        let _ = std::fs::create_dir_all(&keep).and_then(|_| std::fs::write(file, text));
+    }
     let summary = journal_summary::summarize(
         outcome.exit_code,
         outcome.journal.as_ref(),

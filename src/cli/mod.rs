@@ -1,5 +1,6 @@
 //! Command line: one file per subcommand.
 pub mod args;
+pub mod console;
 pub mod headless_log;
 pub mod run;
 pub mod validate;

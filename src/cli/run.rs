@@ -228,11 +228,7 @@ pub fn stop_on_signals(stop: &StopHandle) {
 pub async fn run(args: RunArgs) -> u8 {
     let headless = args.headless || args.yes;
     if !headless {
-        line(
-            "ERROR",
-            "the interactive console is not built yet; add --headless",
-        );
-        return 2;
+        return super::console::run(args).await;
     }
     let loaded = match load_for_run(&args, true).await {
         Ok(l) => l,

@@ -531,9 +531,14 @@ impl Engine {
         });
         let seen = self.handled_stops.load(Ordering::SeqCst);
         let decision = tokio::select! {
-            d = self.approver.decide(&proposal) => d,
+            // STOP first: a withdrawn question must read as the STOP it is.
+            biased;
             _ = self.stop.wait_beyond(seen) => return None,
+            d = self.approver.decide(&proposal) => d,
         };
+        if self.stopped() {
+            return None;
+        }
         self.record(EventBody::Decision {
             phase,
             index,

@@ -148,7 +148,11 @@ fn accept_loop(listener: TcpListener, state: Arc<State>) {
         let Ok(mut stream) = stream else { continue };
         if state.open_connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             state.open_connections.fetch_sub(1, Ordering::SeqCst);
-            let _ = write_response(&mut stream, &Response::text(503, "too many connections"));
+            let _ = write_response(
+                &mut stream,
+                &Response::text(503, "too many connections"),
+                true,
+            );
             continue;
         }
         let conn_state = Arc::clone(&state);
@@ -206,8 +210,10 @@ fn serve_connection(stream: TcpStream, state: &State) {
     };
     let mut reader = BufReader::new(read_half);
     let mut writer = stream;
+    let mut head_request = false;
     let response = match read_request(&mut reader) {
         Ok(Some(request)) => {
+            head_request = request.method.eq_ignore_ascii_case("HEAD");
             if let Ok(mut log) = state.log.lock() {
                 let entry = if request.query.is_empty() {
                     format!("{} {}", request.method, request.path)
@@ -221,7 +227,7 @@ fn serve_connection(stream: TcpStream, state: &State) {
         Ok(None) => return,
         Err(message) => Response::text(400, &message),
     };
-    let _ = write_response(&mut writer, &response);
+    let _ = write_response(&mut writer, &response, !head_request);
     let _ = writer.flush();
     let _ = writer.shutdown(Shutdown::Write);
     // Drain what the client may still send so the close is not a reset.
@@ -405,7 +411,13 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn write_response(stream: &mut impl Write, response: &Response) -> std::io::Result<()> {
+/// Writes `response`; the body is left out for HEAD requests (`with_body` false),
+/// while `Content-Length` still says how long it would be.
+fn write_response(
+    stream: &mut impl Write,
+    response: &Response,
+    with_body: bool,
+) -> std::io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,
@@ -417,5 +429,8 @@ fn write_response(stream: &mut impl Write, response: &Response) -> std::io::Resu
     head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
     head.push_str("Connection: close\r\n\r\n");
     stream.write_all(head.as_bytes())?;
-    stream.write_all(&response.body)
+    if with_body {
+        stream.write_all(&response.body)?;
+    }
+    Ok(())
 }

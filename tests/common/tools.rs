@@ -62,8 +62,11 @@ pub struct RunSpec<'a> {
     pub env: &'a [(String, String)],
     /// Working directory (fresh per run); the journal is written here too.
     pub cwd: &'a Path,
-    /// Signal number and delay after spawning.
+    /// Signal number and delay; the delay counts from spawning, or from the
+    /// moment `signal_gate` first returns true when there is one (tool start-up
+    /// time varies too much under load for a fixed delay).
     pub signal: Option<(i32, Duration)>,
+    pub signal_gate: Option<&'a dyn Fn() -> bool>,
     pub timeout: Duration,
 }
 
@@ -146,6 +149,7 @@ pub fn run_tool(tool: Tool, spec: &RunSpec<'_>) -> RunOutcome {
     let pid = child.id() as i32;
     let started = Instant::now();
     let mut signal = spec.signal;
+    let mut gate_opened: Option<Instant> = None;
     let mut timed_out = false;
     let status = loop {
         match child.try_wait() {
@@ -153,8 +157,14 @@ pub fn run_tool(tool: Tool, spec: &RunSpec<'_>) -> RunOutcome {
             Ok(None) => {}
             Err(_) => break None,
         }
-        if let Some((signo, delay)) = signal
-            && started.elapsed() >= delay
+        if signal.is_some() && gate_opened.is_none() {
+            let open = spec.signal_gate.is_none_or(|gate| gate());
+            if open {
+                gate_opened = Some(Instant::now());
+            }
+        }
+        if let (Some((signo, delay)), Some(opened)) = (signal, gate_opened)
+            && opened.elapsed() >= delay
         {
             // Only the tool's own pid, like `kill -INT <pid>`.
             unsafe { libc::kill(pid, signo) };

@@ -125,7 +125,10 @@ pub(crate) enum Lit {
 pub(crate) enum PyInt {
     Small(i128),
     /// Magnitude beyond `i128`; `digits` has no sign and no leading zero.
-    Big { negative: bool, digits: String },
+    Big {
+        negative: bool,
+        digits: String,
+    },
 }
 
 /// Bound used where an index or slice bound is too large to matter: every
@@ -148,7 +151,9 @@ impl PyInt {
         match self {
             PyInt::Small(v) => (*v).clamp(-INDEX_CLAMP, INDEX_CLAMP),
             PyInt::Big { negative: true, .. } => -INDEX_CLAMP,
-            PyInt::Big { negative: false, .. } => INDEX_CLAMP,
+            PyInt::Big {
+                negative: false, ..
+            } => INDEX_CLAMP,
         }
     }
 }

@@ -229,7 +229,9 @@ fn lex_string(chars: &[char], open: usize) -> Result<(String, usize), String> {
                     _ => false,
                 };
                 if !ok {
-                    return Err(format!("invalid escape in the string starting at position {open}"));
+                    return Err(format!(
+                        "invalid escape in the string starting at position {open}"
+                    ));
                 }
             }
             Some(c) if (*c as u32) < 0x20 => {
@@ -295,7 +297,10 @@ mod tests {
 
     #[test]
     fn keywords_win_only_on_whole_words() {
-        assert_eq!(kinds("and andy"), vec![Tok::And, Tok::Id("andy".into()), Tok::Eof]);
+        assert_eq!(
+            kinds("and andy"),
+            vec![Tok::And, Tok::Id("andy".into()), Tok::Eof]
+        );
     }
 
     #[test]
@@ -318,7 +323,10 @@ mod tests {
 
     #[test]
     fn strings_keep_escapes_raw_and_reject_bad_ones() {
-        assert_eq!(kinds(r#""a\"b""#), vec![Tok::Str(r#"a\"b"#.into()), Tok::Eof]);
+        assert_eq!(
+            kinds(r#""a\"b""#),
+            vec![Tok::Str(r#"a\"b"#.into()), Tok::Eof]
+        );
         assert!(lex(r#""\x""#).is_err());
         assert!(lex(r#""\u12""#).is_err());
         assert!(lex("\"a\nb\"").is_err());
@@ -330,7 +338,16 @@ mod tests {
     fn operators_take_the_longest_match() {
         assert_eq!(
             kinds("...>=>!=<=<"),
-            vec![Tok::DotDot, Tok::Dot, Tok::Ge, Tok::Gt, Tok::Ne, Tok::Le, Tok::Lt, Tok::Eof]
+            vec![
+                Tok::DotDot,
+                Tok::Dot,
+                Tok::Ge,
+                Tok::Gt,
+                Tok::Ne,
+                Tok::Le,
+                Tok::Lt,
+                Tok::Eof
+            ]
         );
         assert!(lex("!").is_err());
         assert!(lex("é").is_err());

@@ -52,10 +52,6 @@ impl Parser {
         self.toks.get(self.i).map_or(&Tok::Eof, |t| &t.tok)
     }
 
-    fn peek2(&self) -> &Tok {
-        self.toks.get(self.i + 1).map_or(&Tok::Eof, |t| &t.tok)
-    }
-
     fn bump(&mut self) -> Tok {
         let tok = self.peek().clone();
         if self.i < self.toks.len() {
@@ -225,8 +221,9 @@ impl Parser {
     fn index_number(&mut self) -> Res<PyInt> {
         let pos = self.toks.get(self.i).map_or(0, |t| t.pos);
         match self.bump() {
-            Tok::Num(text) => int_literal(&text)
-                .ok_or_else(|| format!("index {} at position {pos} is not an integer", short(&text))),
+            Tok::Num(text) => int_literal(&text).ok_or_else(|| {
+                format!("index {} at position {pos} is not an integer", short(&text))
+            }),
             _ => {
                 self.i -= 1;
                 Err(self.error("a number"))
@@ -373,8 +370,9 @@ impl Parser {
             let pos = p.toks.get(p.i).map_or(0, |t| t.pos);
             match p.bump() {
                 Tok::Str(s) => Ok(Lit::Str(s)),
-                Tok::Num(text) => number_literal(&text)
-                    .ok_or_else(|| format!("integer {} at position {pos} is too long", short(&text))),
+                Tok::Num(text) => number_literal(&text).ok_or_else(|| {
+                    format!("integer {} at position {pos} is too long", short(&text))
+                }),
                 Tok::True => Ok(Lit::Bool(true)),
                 Tok::False => Ok(Lit::Bool(false)),
                 Tok::Null => Ok(Lit::Null),

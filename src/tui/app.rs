@@ -1,0 +1,1032 @@
+//! The console's state and how it changes: engine updates come in, key
+//! actions come in, decisions and observations go out. No drawing here.
+use super::keymap::{Action, Keymap};
+use super::steps::{Step, StepState, plan};
+use super::theme::Theme;
+use crate::engine::{Decision, Proposal, StopHandle, StopRequest};
+use crate::providers::Stream;
+use crate::session::event::{DecisionKind, Event, EventBody, Phase};
+use crate::session::recorder::{Recorder, Update};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::oneshot;
+
+/// Kinds of observation a facilitator can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    Note,
+    Observation,
+    Weakness,
+    Decision,
+    Question,
+    ActionItem,
+}
+
+impl NoteKind {
+    pub const ALL: [NoteKind; 6] = [
+        NoteKind::Note,
+        NoteKind::Observation,
+        NoteKind::Weakness,
+        NoteKind::Decision,
+        NoteKind::Question,
+        NoteKind::ActionItem,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::Note => "note",
+            NoteKind::Observation => "observation",
+            NoteKind::Weakness => "weakness",
+            NoteKind::Decision => "decision",
+            NoteKind::Question => "question",
+            NoteKind::ActionItem => "action",
+        }
+    }
+
+    fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+}
+
+/// The note editor: text, kind, and for action items an owner and due date.
+pub struct NoteEditor {
+    pub kind: NoteKind,
+    pub text: TextArea<'static>,
+    pub owner: TextArea<'static>,
+    pub due: TextArea<'static>,
+    /// 0 = text, 1 = owner, 2 = due.
+    pub field: usize,
+    pub error: Option<String>,
+}
+
+impl NoteEditor {
+    fn new() -> Self {
+        let mut text = TextArea::default();
+        text.set_placeholder_text(
+            "What did you see? (Enter saves, Alt-Enter or Ctrl-J adds a line, Esc cancels)",
+        );
+        Self {
+            kind: NoteKind::Observation,
+            text,
+            owner: TextArea::default(),
+            due: TextArea::default(),
+            field: 0,
+            error: None,
+        }
+    }
+}
+
+/// What is open on top of the screen.
+pub enum Modal {
+    None,
+    Help,
+    /// Skip reason (optional).
+    Skip(TextArea<'static>),
+    /// Abort: a reason, confirmed with Enter.
+    Abort(TextArea<'static>),
+    /// Manual step failed: what happened.
+    ManualFailed(TextArea<'static>),
+    Note(Box<NoteEditor>),
+    /// Reason for a STOP, asked afterwards (never before).
+    StopReason(TextArea<'static>),
+    Author(TextArea<'static>),
+    QuitConfirm,
+    Search(TextArea<'static>),
+}
+
+impl Modal {
+    pub fn is_none(&self) -> bool {
+        matches!(self, Modal::None)
+    }
+}
+
+/// Which pane has focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Steps,
+    Output,
+    Log,
+}
+
+/// The screen shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Run,
+    Timeline,
+}
+
+/// A line of the observation log / timeline.
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    pub t: f64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// note, observation, …, milestone, or an engine kind (step, stop, decision, warning).
+    pub kind: String,
+    pub text: String,
+    pub author: Option<String>,
+    /// Written by a person (shown in the observation log) vs. by the engine.
+    pub human: bool,
+}
+
+/// A decision the engine is waiting for.
+pub struct Pending {
+    pub proposal: Proposal,
+    pub reply: oneshot::Sender<Decision>,
+}
+
+/// Output of the step running (or last run).
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub run: u64,
+    pub step: Option<usize>,
+    pub text: String,
+    pub started: Option<Instant>,
+    pub finished: Option<f64>,
+    pub status: Option<String>,
+}
+
+const OUTPUT_KEEP: usize = 256 * 1024;
+
+/// Everything the console knows.
+pub struct App {
+    pub title: String,
+    pub environment: Option<String>,
+    pub production: bool,
+    pub steps: Vec<Step>,
+    pub phase: Phase,
+    /// `None` while running; the outcome when the run has ended.
+    pub ended: Option<(String, bool)>,
+    pub pending: Option<Pending>,
+    pub running: HashMap<u64, usize>,
+    pub output: Output,
+    pub log: Vec<LogLine>,
+    pub log_scroll: usize,
+    pub steps_scroll: usize,
+    pub output_scroll: usize,
+    pub selected_step: usize,
+    pub modal: Modal,
+    pub focus: Focus,
+    pub screen: Screen,
+    pub stopped: bool,
+    pub stopped_by: Option<String>,
+    pub verdicts: HashMap<Phase, Option<bool>>,
+    pub during_checks: (u32, u32),
+    pub should_quit: bool,
+    pub quit_after_run: bool,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub author: String,
+    pub session_dir: PathBuf,
+    pub rec: Arc<Recorder>,
+    pub stop: StopHandle,
+    pub timeline_query: String,
+    pub timeline_filter: Option<String>,
+    pub timeline_scroll: usize,
+    pub flash: Option<String>,
+    pub t_plus: f64,
+    pub last_seq: u64,
+    next_note_id: u64,
+}
+
+fn single_line(placeholder: &str) -> TextArea<'static> {
+    let mut t = TextArea::default();
+    t.set_placeholder_text(placeholder.to_string());
+    t
+}
+
+fn text_of(t: &TextArea) -> String {
+    t.lines().join("\n").trim().to_string()
+}
+
+impl App {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        experiment: &Value,
+        before: bool,
+        after: bool,
+        keymap: Keymap,
+        theme: Theme,
+        author: String,
+        session_dir: PathBuf,
+        rec: Arc<Recorder>,
+        stop: StopHandle,
+    ) -> Self {
+        let title = experiment
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or("(untitled)")
+            .to_string();
+        let where_ = experiment.get("where");
+        let environment = where_
+            .and_then(|w| w.get("environment"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let production = where_
+            .and_then(|w| w.get("production"))
+            .and_then(Value::as_bool)
+            == Some(true);
+        Self {
+            title,
+            environment,
+            production,
+            steps: plan(experiment, before, after),
+            phase: Phase::Readiness,
+            ended: None,
+            pending: None,
+            running: HashMap::new(),
+            output: Output::default(),
+            log: Vec::new(),
+            log_scroll: 0,
+            steps_scroll: 0,
+            output_scroll: 0,
+            selected_step: 0,
+            modal: Modal::None,
+            focus: Focus::Steps,
+            screen: Screen::Run,
+            stopped: false,
+            stopped_by: None,
+            verdicts: HashMap::new(),
+            during_checks: (0, 0),
+            should_quit: false,
+            quit_after_run: false,
+            keymap,
+            theme,
+            author,
+            session_dir,
+            rec,
+            stop,
+            timeline_query: String::new(),
+            timeline_filter: None,
+            timeline_scroll: 0,
+            flash: None,
+            t_plus: 0.0,
+            last_seq: 0,
+            next_note_id: 1,
+        }
+    }
+
+    fn step_index(&self, phase: Phase, index: usize) -> Option<usize> {
+        self.steps
+            .iter()
+            .position(|s| s.phase == phase && s.index == index)
+    }
+
+    /// The step the card shows: the one waiting, else running, else selected.
+    pub fn current_step(&self) -> Option<usize> {
+        if let Some(p) = &self.pending {
+            return self.step_index(p.proposal.phase, p.proposal.index);
+        }
+        if let Some(i) = self.output.step
+            && self.output.finished.is_none()
+        {
+            return Some(i);
+        }
+        if self.focus == Focus::Steps {
+            return Some(self.selected_step.min(self.steps.len().saturating_sub(1)))
+                .filter(|_| !self.steps.is_empty());
+        }
+        self.output.step
+    }
+
+    /// Is anything still to happen?
+    pub fn run_active(&self) -> bool {
+        self.ended.is_none()
+    }
+
+    fn push_log(
+        &mut self,
+        ev: &Event,
+        kind: &str,
+        text: String,
+        author: Option<String>,
+        human: bool,
+    ) {
+        self.log.push(LogLine {
+            t: ev.t,
+            at: ev.at,
+            kind: kind.to_string(),
+            text,
+            author,
+            human,
+        });
+    }
+
+    /// Apply an update from the recorder.
+    pub fn apply(&mut self, update: Update) {
+        match update {
+            Update::Live { run, stream, text } => {
+                if run == self.output.run {
+                    if stream == Stream::Stderr && !text.is_empty() {
+                        self.output.text.push_str(&text);
+                    } else {
+                        self.output.text.push_str(&text);
+                    }
+                    if self.output.text.len() > OUTPUT_KEEP {
+                        let cut = self.output.text.len() - OUTPUT_KEEP;
+                        let cut = (cut..self.output.text.len())
+                            .find(|i| self.output.text.is_char_boundary(*i))
+                            .unwrap_or(0);
+                        self.output.text.drain(..cut);
+                    }
+                }
+            }
+            Update::Event(ev) => self.apply_event(&ev),
+        }
+    }
+
+    fn apply_event(&mut self, ev: &Event) {
+        self.last_seq = ev.seq;
+        self.t_plus = ev.t;
+        match &ev.body {
+            EventBody::PhaseChanged { phase } => {
+                self.phase = *phase;
+                if *phase != Phase::Ended {
+                    self.push_log(ev, "phase", phase.label().to_string(), None, false);
+                }
+            }
+            EventBody::Proposal { phase, index, .. } => {
+                if let Some(i) = self.step_index(*phase, *index) {
+                    self.steps[i].state = StepState::Waiting;
+                    self.selected_step = i;
+                }
+            }
+            EventBody::Decision {
+                phase,
+                index,
+                name,
+                decision,
+                who,
+                reason,
+            } => {
+                if let Some(i) = self.step_index(*phase, *index)
+                    && self.steps[i].state == StepState::Waiting
+                {
+                    self.steps[i].state = StepState::Pending;
+                }
+                let why = reason
+                    .as_ref()
+                    .map(|r| format!(" — {r}"))
+                    .unwrap_or_default();
+                let word = match decision {
+                    DecisionKind::Confirm => "confirmed",
+                    DecisionKind::Skip => "skipped",
+                    DecisionKind::Abort => "aborted at",
+                    DecisionKind::Done => "marked done",
+                    DecisionKind::Failed => "marked failed",
+                };
+                self.push_log(
+                    ev,
+                    "decision",
+                    format!("{word} '{name}'{why}"),
+                    Some(who.clone()),
+                    false,
+                );
+            }
+            EventBody::ActivityStarted {
+                run,
+                phase,
+                index,
+                activity,
+                ..
+            } => {
+                let step = if *phase == Phase::During {
+                    None
+                } else {
+                    self.step_index(*phase, *index)
+                };
+                if let Some(i) = step {
+                    self.steps[i].state = StepState::Running;
+                    self.selected_step = i;
+                    // Show the resolved activity (a `ref` resolves here).
+                    self.steps[i].activity = activity.clone();
+                }
+                self.running.insert(*run, step.unwrap_or(usize::MAX));
+                if *phase != Phase::During {
+                    self.output = Output {
+                        run: *run,
+                        step,
+                        text: String::new(),
+                        started: Some(Instant::now()),
+                        finished: None,
+                        status: None,
+                    };
+                    self.output_scroll = 0;
+                }
+            }
+            EventBody::ActivityFinished {
+                run,
+                output,
+                status,
+                exception,
+                duration,
+                tolerance_met,
+                gameday,
+                ..
+            } => {
+                let step = self.running.remove(run).filter(|s| *s != usize::MAX);
+                let skipped = gameday
+                    .as_ref()
+                    .and_then(|g| g.get("decision"))
+                    .and_then(Value::as_str)
+                    == Some("skip");
+                let state = match (status.as_deref(), tolerance_met) {
+                    (None, _) => StepState::Interrupted,
+                    (Some("failed"), _) => StepState::Failed,
+                    _ if skipped => StepState::Skipped,
+                    (_, Some(false)) => StepState::NotMet,
+                    _ => StepState::Succeeded,
+                };
+                if let Some(i) = step {
+                    self.steps[i].state = state;
+                }
+                if *run == self.output.run {
+                    self.output.finished = Some(*duration);
+                    self.output.status = Some(state.word().to_string());
+                    if self.output.text.is_empty() || !output.is_null() {
+                        self.output.text = render_output(output, &self.output.text);
+                    }
+                    if let Some(x) = exception {
+                        for l in x {
+                            self.output.text.push_str(l);
+                        }
+                    }
+                }
+                if let Some(i) = step
+                    && matches!(
+                        state,
+                        StepState::Failed | StepState::NotMet | StepState::Interrupted
+                    )
+                {
+                    let name = self.steps[i].name.clone();
+                    self.push_log(
+                        ev,
+                        "step",
+                        format!("'{name}' {}", state.word()),
+                        None,
+                        false,
+                    );
+                }
+            }
+            EventBody::HypothesisFinished { phase, met } => {
+                if *phase == Phase::During {
+                    self.during_checks.0 += 1;
+                    if *met == Some(false) {
+                        self.during_checks.1 += 1;
+                    }
+                } else {
+                    self.verdicts.insert(*phase, *met);
+                    let word = match met {
+                        Some(true) => "steady state met",
+                        Some(false) => "steady state NOT met",
+                        None => "steady state unknown",
+                    };
+                    self.push_log(
+                        ev,
+                        "verdict",
+                        format!("{}: {word}", phase.label()),
+                        None,
+                        false,
+                    );
+                }
+            }
+            EventBody::Stop {
+                who,
+                source,
+                reason,
+            } => {
+                self.stopped = true;
+                self.stopped_by = Some(format!("{who} ({source})"));
+                let why = reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                self.push_log(
+                    ev,
+                    "stop",
+                    format!("STOP by {who} via {source}{why}"),
+                    Some(who.clone()),
+                    false,
+                );
+            }
+            EventBody::Warning { message } => {
+                self.push_log(ev, "warning", message.clone(), None, false);
+            }
+            EventBody::Observation {
+                kind,
+                text,
+                author,
+                owner,
+                due,
+                ..
+            } => {
+                let mut t = text.clone();
+                if let Some(o) = owner {
+                    t.push_str(&format!(" (owner: {o}"));
+                    if let Some(d) = due {
+                        t.push_str(&format!(", due {d}"));
+                    }
+                    t.push(')');
+                }
+                self.push_log(ev, kind, t, Some(author.clone()), true);
+                self.log_scroll = 0;
+            }
+            EventBody::Milestone { milestone, author } => {
+                self.push_log(
+                    ev,
+                    "milestone",
+                    milestone.clone(),
+                    Some(author.clone()),
+                    true,
+                );
+                self.log_scroll = 0;
+            }
+            EventBody::RunFinished {
+                status, deviated, ..
+            } => {
+                self.ended = Some((status.clone(), *deviated));
+                for s in &mut self.steps {
+                    if matches!(s.state, StepState::Running | StepState::Waiting) {
+                        s.state = StepState::Interrupted;
+                    }
+                }
+                let shown = if *deviated {
+                    "deviated — a weakness may have been found".to_string()
+                } else {
+                    status.clone()
+                };
+                self.push_log(ev, "end", format!("run ended: {shown}"), None, false);
+                if self.quit_after_run {
+                    self.should_quit = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A new decision is waiting.
+    pub fn propose(&mut self, pending: Pending) {
+        if let Some(i) = self.step_index(pending.proposal.phase, pending.proposal.index) {
+            self.steps[i].state = StepState::Waiting;
+            self.selected_step = i;
+        }
+        self.pending = Some(pending);
+    }
+
+    fn decide(&mut self, kind: DecisionKind, reason: Option<String>) {
+        if let Some(p) = self.pending.take() {
+            let _ = p.reply.send(Decision {
+                kind,
+                who: self.author.clone(),
+                reason: reason.filter(|r| !r.is_empty()),
+            });
+        }
+    }
+
+    /// Raise STOP: no question first; the reason is asked afterwards.
+    pub fn press_stop(&mut self, source: &str) {
+        if self.ended.is_some() {
+            self.flash = Some("The run has ended; nothing to stop.".into());
+            return;
+        }
+        let first = !self.stopped;
+        self.stop.stop(StopRequest::new(&self.author, source, None));
+        self.stopped = true;
+        if let Some(p) = self.pending.take() {
+            // The engine sees the STOP; dropping the reply is enough.
+            drop(p);
+        }
+        if first {
+            self.modal = Modal::StopReason(single_line("Why? (optional, Enter saves, Esc skips)"));
+        } else {
+            self.modal = Modal::None;
+        }
+    }
+
+    fn record_note(
+        &mut self,
+        kind: &str,
+        text: String,
+        owner: Option<String>,
+        due: Option<String>,
+    ) -> Result<(), String> {
+        let step = self.current_step().map(|i| self.steps[i].name.clone());
+        let id = self.next_note_id;
+        self.rec
+            .record(EventBody::Observation {
+                id,
+                kind: kind.to_string(),
+                text,
+                author: self.author.clone(),
+                step,
+                owner,
+                due,
+            })
+            .map_err(|e| format!("NOT SAVED: {e}"))?;
+        self.next_note_id += 1;
+        Ok(())
+    }
+
+    fn milestone(&mut self, name: &str) {
+        match self.rec.record(EventBody::Milestone {
+            milestone: name.to_string(),
+            author: self.author.clone(),
+        }) {
+            Ok(_) => self.flash = Some(format!("Milestone '{name}' saved")),
+            Err(e) => self.flash = Some(format!("Milestone NOT SAVED: {e}")),
+        }
+    }
+
+    /// Handle a key press.
+    pub fn on_key(&mut self, key: KeyEvent) {
+        self.flash = None;
+        let action = self.keymap.action(&key);
+        // STOP works everywhere, even inside an editor, except when it is a
+        // printable character typed into an editor ("!" in a note).
+        if action == Some(Action::Stop) {
+            let printable = matches!(key.code, KeyCode::Char(_))
+                && !key.modifiers.contains(KeyModifiers::CONTROL);
+            let editing = matches!(
+                self.modal,
+                Modal::Skip(_)
+                    | Modal::Abort(_)
+                    | Modal::ManualFailed(_)
+                    | Modal::Note(_)
+                    | Modal::StopReason(_)
+                    | Modal::Author(_)
+                    | Modal::Search(_)
+            );
+            if !(editing && printable) {
+                self.press_stop("key");
+                return;
+            }
+        }
+        // Ctrl-C: the terminal is in raw mode, so it arrives as a key.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.request_quit();
+            return;
+        }
+        let modal = std::mem::replace(&mut self.modal, Modal::None);
+        self.modal = self.on_modal_key(modal, key, action);
+    }
+
+    fn request_quit(&mut self) {
+        if self.run_active() {
+            self.modal = Modal::QuitConfirm;
+        } else {
+            self.should_quit = true;
+        }
+    }
+
+    fn on_modal_key(&mut self, modal: Modal, key: KeyEvent, action: Option<Action>) -> Modal {
+        let enter = key.code == KeyCode::Enter
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let newline = (key.code == KeyCode::Enter
+            && key
+                .modifiers
+                .intersects(KeyModifiers::ALT | KeyModifiers::SHIFT))
+            || (key.code == KeyCode::Char('j') && key.modifiers.contains(KeyModifiers::CONTROL));
+        match modal {
+            Modal::None => {
+                self.on_screen_key(key, action);
+                std::mem::replace(&mut self.modal, Modal::None)
+            }
+            Modal::Help => {
+                if key.code == KeyCode::Esc || matches!(action, Some(Action::Help | Action::Quit)) {
+                    Modal::None
+                } else {
+                    Modal::Help
+                }
+            }
+            Modal::QuitConfirm => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.quit_after_run = true;
+                    self.press_stop("quit");
+                    self.modal = Modal::None;
+                    Modal::None
+                }
+                _ => Modal::None,
+            },
+            Modal::Skip(mut t) => {
+                if key.code == KeyCode::Esc {
+                    Modal::None
+                } else if enter {
+                    let reason = text_of(&t);
+                    self.decide(DecisionKind::Skip, Some(reason));
+                    Modal::None
+                } else {
+                    t.input(key);
+                    Modal::Skip(t)
+                }
+            }
+            Modal::ManualFailed(mut t) => {
+                if key.code == KeyCode::Esc {
+                    Modal::None
+                } else if enter {
+                    let reason = text_of(&t);
+                    self.decide(DecisionKind::Failed, Some(reason));
+                    Modal::None
+                } else {
+                    t.input(key);
+                    Modal::ManualFailed(t)
+                }
+            }
+            Modal::Abort(mut t) => {
+                if key.code == KeyCode::Esc {
+                    Modal::None
+                } else if enter {
+                    let reason = text_of(&t);
+                    if reason.is_empty() {
+                        self.flash = Some("An abort needs a reason.".into());
+                        return Modal::Abort(t);
+                    }
+                    self.decide(DecisionKind::Abort, Some(reason));
+                    Modal::None
+                } else {
+                    t.input(key);
+                    Modal::Abort(t)
+                }
+            }
+            Modal::StopReason(mut t) => {
+                if key.code == KeyCode::Esc {
+                    Modal::None
+                } else if enter {
+                    let reason = text_of(&t);
+                    if !reason.is_empty()
+                        && let Err(e) = self.record_note(
+                            "decision",
+                            format!("STOP reason: {reason}"),
+                            None,
+                            None,
+                        )
+                    {
+                        self.flash = Some(e);
+                    }
+                    Modal::None
+                } else {
+                    t.input(key);
+                    Modal::StopReason(t)
+                }
+            }
+            Modal::Author(mut t) => {
+                if key.code == KeyCode::Esc {
+                    Modal::None
+                } else if enter {
+                    let name = text_of(&t);
+                    if !name.is_empty() {
+                        self.flash = Some(format!("Now writing as {name}"));
+                        self.author = name;
+                    }
+                    Modal::None
+                } else {
+                    t.input(key);
+                    Modal::Author(t)
+                }
+            }
+            Modal::Search(mut t) => {
+                if key.code == KeyCode::Esc || enter {
+                    self.timeline_query = text_of(&t);
+                    Modal::None
+                } else {
+                    t.input(key);
+                    self.timeline_query = text_of(&t);
+                    Modal::Search(t)
+                }
+            }
+            Modal::Note(mut ed) => {
+                if key.code == KeyCode::Esc {
+                    return Modal::None;
+                }
+                if key.code == KeyCode::Tab {
+                    if ed.kind == NoteKind::ActionItem {
+                        ed.field = (ed.field + 1) % 3;
+                    }
+                    return Modal::Note(ed);
+                }
+                if key.code == KeyCode::Char('t') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                    ed.kind = ed.kind.next();
+                    if ed.kind != NoteKind::ActionItem {
+                        ed.field = 0;
+                    }
+                    return Modal::Note(ed);
+                }
+                if newline && ed.field == 0 {
+                    ed.text.insert_newline();
+                    return Modal::Note(ed);
+                }
+                if enter {
+                    let text = text_of(&ed.text);
+                    if text.is_empty() {
+                        ed.error = Some("Nothing to save yet.".into());
+                        return Modal::Note(ed);
+                    }
+                    let (owner, due) = if ed.kind == NoteKind::ActionItem {
+                        let o = text_of(&ed.owner);
+                        let d = text_of(&ed.due);
+                        (
+                            Some(o).filter(|s| !s.is_empty()),
+                            Some(d).filter(|s| !s.is_empty()),
+                        )
+                    } else {
+                        (None, None)
+                    };
+                    return match self.record_note(ed.kind.as_str(), text, owner, due) {
+                        Ok(()) => {
+                            self.flash = Some(format!("{} saved", ed.kind.as_str()));
+                            Modal::None
+                        }
+                        Err(e) => {
+                            ed.error = Some(e);
+                            Modal::Note(ed)
+                        }
+                    };
+                }
+                match ed.field {
+                    1 => {
+                        ed.owner.input(key);
+                    }
+                    2 => {
+                        ed.due.input(key);
+                    }
+                    _ => {
+                        ed.text.input(key);
+                    }
+                }
+                Modal::Note(ed)
+            }
+        }
+    }
+
+    fn scroll(&mut self, delta: isize) {
+        let apply = |v: &mut usize| {
+            *v = if delta < 0 {
+                v.saturating_add(delta.unsigned_abs())
+            } else {
+                v.saturating_sub(delta as usize)
+            };
+        };
+        if self.screen == Screen::Timeline {
+            apply(&mut self.timeline_scroll);
+            return;
+        }
+        match self.focus {
+            Focus::Steps => {
+                let n = self.steps.len();
+                if n > 0 {
+                    let cur = self.selected_step as isize + delta;
+                    self.selected_step = cur.clamp(0, n as isize - 1) as usize;
+                }
+            }
+            Focus::Output => apply(&mut self.output_scroll),
+            Focus::Log => apply(&mut self.log_scroll),
+        }
+    }
+
+    fn on_screen_key(&mut self, key: KeyEvent, action: Option<Action>) {
+        let Some(action) = action else { return };
+        let manual = self.pending.as_ref().is_some_and(|p| p.proposal.manual);
+        match action {
+            Action::Confirm if self.pending.is_some() => {
+                let kind = if manual {
+                    DecisionKind::Done
+                } else {
+                    DecisionKind::Confirm
+                };
+                self.decide(kind, None);
+            }
+            Action::Confirm => self.flash = Some("Nothing is waiting for a decision.".into()),
+            Action::Skip if self.pending.is_some() => {
+                self.modal = Modal::Skip(single_line(
+                    "Why skip? (optional, Enter skips, Esc cancels)",
+                ));
+            }
+            Action::Skip => self.flash = Some("Nothing is waiting for a decision.".into()),
+            Action::Abort if self.run_active() => {
+                self.modal = Modal::Abort(single_line(
+                    "Why abort? (required, Enter aborts, Esc cancels)",
+                ));
+            }
+            Action::Abort => {}
+            Action::Stop => self.press_stop("key"),
+            Action::Note => self.modal = Modal::Note(Box::new(NoteEditor::new())),
+            Action::Detected => self.milestone("detected"),
+            Action::Diagnosed => self.milestone("diagnosed"),
+            Action::Mitigated => self.milestone("mitigated"),
+            Action::Recovered => self.milestone("recovered"),
+            Action::SwitchAuthor => {
+                let mut t = single_line("Who is writing? (Enter saves, Esc cancels)");
+                t.insert_str(&self.author);
+                self.modal = Modal::Author(t);
+            }
+            Action::Timeline => {
+                self.screen = if self.screen == Screen::Run {
+                    Screen::Timeline
+                } else {
+                    Screen::Run
+                };
+            }
+            Action::Search => {
+                self.screen = Screen::Timeline;
+                let mut t = single_line("Search the timeline (Enter keeps, Esc closes)");
+                t.insert_str(&self.timeline_query);
+                self.modal = Modal::Search(t);
+            }
+            Action::Filter => {
+                self.screen = Screen::Timeline;
+                const KINDS: [&str; 9] = [
+                    "note",
+                    "observation",
+                    "weakness",
+                    "decision",
+                    "question",
+                    "action",
+                    "milestone",
+                    "stop",
+                    "step",
+                ];
+                self.timeline_filter = match &self.timeline_filter {
+                    None => Some(KINDS[0].to_string()),
+                    Some(k) => KINDS
+                        .iter()
+                        .position(|x| x == k)
+                        .and_then(|i| KINDS.get(i + 1))
+                        .map(|s| s.to_string()),
+                };
+                self.timeline_scroll = 0;
+            }
+            Action::Help => self.modal = Modal::Help,
+            Action::Quit => self.request_quit(),
+            Action::FocusNext => {
+                self.focus = match self.focus {
+                    Focus::Steps => Focus::Output,
+                    Focus::Output => Focus::Log,
+                    Focus::Log => Focus::Steps,
+                }
+            }
+            Action::Up => self.scroll(-1),
+            Action::Down => self.scroll(1),
+            Action::PageUp => self.scroll(-10),
+            Action::PageDown => self.scroll(10),
+        }
+        // A manual step: `F` marks it failed.
+        if manual && self.pending.is_some() && key.code == KeyCode::Char('F') {
+            self.modal =
+                Modal::ManualFailed(single_line("What went wrong? (Enter saves, Esc cancels)"));
+        }
+    }
+}
+
+/// How an activity's output reads on screen.
+pub fn render_output(output: &Value, live: &str) -> String {
+    match output {
+        Value::Null => live.to_string(),
+        Value::Object(m) if m.contains_key("stdout") => {
+            let mut s = format!(
+                "exit status {}\n",
+                m.get("status")
+                    .map(crate::engine::pyvalue::py_str)
+                    .unwrap_or_default()
+            );
+            if let Some(o) = m
+                .get("stdout")
+                .and_then(Value::as_str)
+                .filter(|o| !o.is_empty())
+            {
+                s.push_str(o);
+                if !o.ends_with('\n') {
+                    s.push('\n');
+                }
+            }
+            if let Some(e) = m
+                .get("stderr")
+                .and_then(Value::as_str)
+                .filter(|e| !e.is_empty())
+            {
+                s.push_str("stderr:\n");
+                s.push_str(e);
+            }
+            s
+        }
+        Value::Object(m) if m.contains_key("body") => {
+            let body = match m.get("body") {
+                Some(Value::String(b)) => b.clone(),
+                Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+                None => String::new(),
+            };
+            format!(
+                "HTTP {}\n{body}",
+                m.get("status")
+                    .map(crate::engine::pyvalue::py_str)
+                    .unwrap_or_default()
+            )
+        }
+        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,212 @@
+//! One loop: terminal input (key presses only), engine updates, decisions to
+//! ask, signals and a tick, in a `tokio::select!`. The screen is redrawn only
+//! when something changed (or a visible clock moved), bursts of input such as
+//! resizes are coalesced into one frame, and each frame is a synchronized
+//! update so the terminal never shows half of one.
+use super::app::{App, Modal};
+use super::approver::Ask;
+use super::views;
+use crate::engine::{Outcome, StopRequest};
+use crate::session::recorder::Update;
+use futures::{FutureExt, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{
+    Event as TermEvent, EventStream, KeyEventKind, MouseButton, MouseEventKind,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::layout::{Position, Rect};
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+
+/// Signals the console reacts to.
+#[derive(Debug, Clone, Copy)]
+enum Sig {
+    Int,
+    Term,
+    Hup,
+}
+
+fn watch_signals() -> UnboundedReceiver<Sig> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    for (kind, sig) in [
+        (SignalKind::interrupt(), Sig::Int),
+        (SignalKind::terminate(), Sig::Term),
+        (SignalKind::hangup(), Sig::Hup),
+    ] {
+        if let Ok(mut s) = signal(kind) {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while s.recv().await.is_some() {
+                    if tx.send(sig).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+    rx
+}
+
+fn handle_term_event(app: &mut App, ev: TermEvent, stop_rect: Rect) -> bool {
+    match ev {
+        // Key releases and repeats (kitty protocol, Windows) are not presses.
+        TermEvent::Key(k) if k.kind == KeyEventKind::Press => {
+            app.on_key(k);
+            true
+        }
+        TermEvent::Mouse(m) => {
+            if let MouseEventKind::Down(MouseButton::Left) = m.kind
+                && stop_rect.contains(Position::new(m.column, m.row))
+            {
+                app.press_stop("mouse");
+                return true;
+            }
+            false
+        }
+        TermEvent::Paste(text) => {
+            match &mut app.modal {
+                Modal::Note(ed) => {
+                    ed.text.insert_str(&text);
+                }
+                Modal::Skip(t)
+                | Modal::Abort(t)
+                | Modal::StopReason(t)
+                | Modal::Author(t)
+                | Modal::Search(t)
+                | Modal::ManualFailed(t) => {
+                    t.insert_str(text.replace(['\n', '\r'], " "));
+                }
+                _ => {}
+            }
+            true
+        }
+        TermEvent::Resize(_, _) => true,
+        _ => false,
+    }
+}
+
+/// Run the console until the person quits (or, unattended, the run ends).
+/// The terminal must already be entered (see [`super::terminal::enter`]).
+pub async fn run_console(
+    mut app: App,
+    engine: JoinHandle<Outcome>,
+    mut updates: UnboundedReceiver<Update>,
+    mut asks: UnboundedReceiver<Ask>,
+    unattended: Arc<AtomicBool>,
+) -> io::Result<Option<Outcome>> {
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    let mut events = EventStream::new();
+    let mut signals = watch_signals();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut engine = Some(engine);
+    let mut outcome = None;
+    let mut dirty = true;
+    let mut terminal_lost = false;
+    let mut stop_rect = Rect::default();
+    let mut shown_second = -1i64;
+    loop {
+        if dirty && !terminal_lost {
+            let _ = execute!(io::stdout(), BeginSynchronizedUpdate);
+            terminal.draw(|f| stop_rect = views::draw(f, &app))?;
+            let _ = execute!(io::stdout(), EndSynchronizedUpdate);
+            dirty = false;
+        }
+        if app.should_quit && (outcome.is_some() || engine.is_none()) {
+            break;
+        }
+        tokio::select! {
+            ev = events.next(), if !terminal_lost => {
+                match ev {
+                    Some(Ok(ev)) => {
+                        dirty |= handle_term_event(&mut app, ev, stop_rect);
+                        // Coalesce a burst (typing, pasting, resizing) into one frame.
+                        while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                            dirty |= handle_term_event(&mut app, ev, stop_rect);
+                        }
+                    }
+                    // The terminal is gone: behave as on SIGHUP.
+                    Some(Err(_)) | None => {
+                        terminal_lost = true;
+                        unattended.store(true, Ordering::SeqCst);
+                        app.stop.stop(StopRequest::new("signal", "terminal-lost", Some("the terminal went away")));
+                        app.quit_after_run = true;
+                        app.should_quit = true;
+                    }
+                }
+            }
+            Some(u) = updates.recv() => {
+                app.apply(u);
+                while let Ok(u) = updates.try_recv() {
+                    app.apply(u);
+                }
+                dirty = true;
+            }
+            Some((proposal, reply)) = asks.recv() => {
+                app.propose(super::app::Pending { proposal, reply });
+                dirty = true;
+            }
+            Some(sig) = signals.recv() => {
+                match sig {
+                    Sig::Int => {
+                        if app.run_active() {
+                            app.modal = Modal::QuitConfirm;
+                        } else {
+                            app.should_quit = true;
+                        }
+                    }
+                    Sig::Term | Sig::Hup => {
+                        unattended.store(true, Ordering::SeqCst);
+                        let (src, why) = match sig {
+                            Sig::Hup => ("sighup", "SIGHUP: the terminal went away"),
+                            _ => ("sigterm", "SIGTERM signal received"),
+                        };
+                        terminal_lost |= matches!(sig, Sig::Hup);
+                        if app.run_active() {
+                            app.stop.stop(StopRequest::new("signal", src, Some(why)));
+                        }
+                        // Answer anything already waiting, as nobody will.
+                        if let Some(p) = app.pending.take() {
+                            drop(p);
+                        }
+                        app.quit_after_run = true;
+                        app.should_quit = true;
+                    }
+                }
+                dirty = true;
+            }
+            res = async { match engine.as_mut() { Some(h) => h.await, None => std::future::pending().await } } => {
+                engine = None;
+                outcome = res.ok();
+                // Let the last events arrive before a possible exit.
+                while let Ok(u) = updates.try_recv() {
+                    app.apply(u);
+                }
+                if app.quit_after_run {
+                    app.should_quit = true;
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                app.t_plus = app.rec.t_plus();
+                let second = app.t_plus as i64;
+                let running = app.output.started.is_some() && app.output.finished.is_none();
+                // Redraw for the clock only when what it shows changes.
+                if second != shown_second || running {
+                    shown_second = second;
+                    dirty = true;
+                }
+            }
+        }
+    }
+    drop(terminal);
+    Ok(outcome)
+}

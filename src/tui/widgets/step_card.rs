@@ -1,0 +1,210 @@
+//! The current step: what will happen (substituted, secrets masked), its
+//! tolerance, and below it the live output with an elapsed timer.
+use crate::engine::pyvalue::py_str;
+use crate::tui::app::{App, Focus};
+use crate::tui::keymap::Action;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use serde_json::Value;
+
+/// Lines describing what an activity does.
+pub fn describe(activity: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let kind = activity
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("activity");
+    if kind == "manual" {
+        if let Some(i) = activity.get("instructions").and_then(Value::as_str) {
+            out.push(format!("Do: {i}"));
+        }
+        if let Some(e) = activity.get("expect").and_then(Value::as_str) {
+            out.push(format!("Expect: {e}"));
+        }
+        if let Some(w) = activity.get("who").and_then(Value::as_str) {
+            out.push(format!("Who: {w}"));
+        }
+        if let Some(t) = activity.get("timebox") {
+            out.push(format!("Time box: {}", py_str(t)));
+        }
+        return out;
+    }
+    if let Some(r) = activity.get("ref").and_then(Value::as_str) {
+        out.push(format!("Runs the activity '{r}' again"));
+    }
+    let Some(p) = activity.get("provider") else {
+        return out;
+    };
+    match p.get("type").and_then(Value::as_str) {
+        Some("http") => {
+            let method = p
+                .get("method")
+                .map(py_str)
+                .unwrap_or_else(|| "GET".into())
+                .to_uppercase();
+            out.push(format!(
+                "{method} {}",
+                p.get("url").map(py_str).unwrap_or_default()
+            ));
+            if let Some(Value::Object(h)) = p.get("headers") {
+                for (k, v) in h {
+                    out.push(format!("  {k}: {}", py_str(v)));
+                }
+            }
+            if let Some(a) = p.get("arguments").filter(|a| !a.is_null()) {
+                out.push(format!(
+                    "  arguments: {}",
+                    serde_json::to_string(a).unwrap_or_default()
+                ));
+            }
+            if let Some(t) = p.get("timeout") {
+                out.push(format!("  timeout: {}", py_str(t)));
+            }
+        }
+        Some("process") => {
+            let path = p.get("path").map(py_str).unwrap_or_default();
+            let args = match p.get("arguments") {
+                Some(Value::String(s)) => format!(" {s}"),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter(|v| !v.is_null() && v.as_str() != Some(""))
+                    .map(|v| format!(" {}", py_str(v)))
+                    .collect(),
+                Some(other) => format!(" {}", py_str(other)),
+                None => String::new(),
+            };
+            out.push(format!("$ {path}{args}"));
+            if let Some(t) = p.get("timeout") {
+                out.push(format!("  timeout: {}s", py_str(t)));
+            }
+        }
+        Some("python") => {
+            out.push(format!(
+                "python: {}.{}({})",
+                p.get("module").map(py_str).unwrap_or_default(),
+                p.get("func").map(py_str).unwrap_or_default(),
+                p.get("arguments")
+                    .map(|a| serde_json::to_string(a).unwrap_or_default())
+                    .unwrap_or_default()
+            ));
+        }
+        _ => {}
+    }
+    if let Some(t) = activity.get("tolerance") {
+        out.push(format!(
+            "Tolerance: {}",
+            serde_json::to_string(t).unwrap_or_default()
+        ));
+    }
+    if let Some(Value::Object(pauses)) = activity.get("pauses") {
+        for (k, v) in pauses {
+            out.push(format!("Pause {k}: {}s", py_str(v)));
+        }
+    }
+    if activity.get("background").and_then(Value::as_bool) == Some(true) {
+        out.push("Runs in the background".into());
+    }
+    out
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let th = &app.theme;
+    let current = app.current_step();
+    let [card_area, out_area] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut title = " Step ".to_string();
+    if let Some(i) = current {
+        let s = &app.steps[i];
+        title = format!(" {} · {} ", s.kind, s.name);
+        let preview = app
+            .pending
+            .as_ref()
+            .filter(|p| p.proposal.phase == s.phase && p.proposal.index == s.index)
+            .map(|p| &p.proposal.preview)
+            .unwrap_or(&s.activity);
+        for l in describe(preview) {
+            lines.push(Line::from(l));
+        }
+        if let Some(p) = &app.pending
+            && p.proposal.phase == s.phase
+            && p.proposal.index == s.index
+        {
+            let km = &app.keymap;
+            let hint = if p.proposal.manual {
+                format!(
+                    "▶ {} done · F failed · {} skip · {} abort",
+                    km.label(Action::Confirm),
+                    km.label(Action::Skip),
+                    km.label(Action::Abort)
+                )
+            } else {
+                format!(
+                    "▶ {} run · {} skip · {} abort",
+                    km.label(Action::Confirm),
+                    km.label(Action::Skip),
+                    km.label(Action::Abort)
+                )
+            };
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(hint, th.active())));
+        }
+    } else {
+        lines.push(Line::from(Span::styled("Nothing selected.", th.dim())));
+    }
+    let card = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(th.border())
+            .title(title),
+    );
+    f.render_widget(card, card_area);
+
+    let o = &app.output;
+    let elapsed = match (o.finished, o.started) {
+        (Some(d), _) => format!("{d:.2}s"),
+        (None, Some(s)) => format!("{:.1}s", s.elapsed().as_secs_f64()),
+        _ => String::new(),
+    };
+    let state = o.status.clone().unwrap_or_else(|| {
+        if o.started.is_some() {
+            "running".into()
+        } else {
+            String::new()
+        }
+    });
+    let out_title = if o.started.is_some() {
+        let name = o
+            .step
+            .and_then(|i| app.steps.get(i))
+            .map(|s| s.name.as_str())
+            .unwrap_or("");
+        format!(" Output · {name} · {state} · {elapsed} ")
+    } else {
+        " Output ".to_string()
+    };
+    let text_lines: Vec<&str> = o.text.lines().collect();
+    let inner_h = out_area.height.saturating_sub(2) as usize;
+    let bottom = text_lines
+        .len()
+        .saturating_sub(app.output_scroll.min(text_lines.len()));
+    let top = bottom.saturating_sub(inner_h);
+    let shown: Vec<Line> = text_lines[top..bottom]
+        .iter()
+        .map(|l| Line::from(l.to_string()))
+        .collect();
+    let border = if app.focus == Focus::Output {
+        th.focused_border()
+    } else {
+        th.border()
+    };
+    let out = Paragraph::new(shown).block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(border)
+            .title(out_title),
+    );
+    f.render_widget(out, out_area);
+}
