@@ -41,15 +41,7 @@ use serde_json::{Map, Value};
 /// Longest a single tool run may take before it is killed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 /// Keys allowed in a sidecar's `expect` block.
-const EXPECT_KEYS: &[&str] = &[
-    "exit",
-    "status",
-    "deviated",
-    "before_met",
-    "after_met",
-    "run",
-    "rollbacks",
-];
+const EXPECT_KEYS: &[&str] = &["exit", "status", "deviated", "before_met", "after_met", "run", "rollbacks"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,15 +80,11 @@ struct Case {
 }
 
 fn compat_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("compat")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("compat")
 }
 
 fn env_flag(name: &str) -> bool {
-    std::env::var(name)
-        .map(|v| !v.is_empty() && v != "0")
-        .unwrap_or(false)
+    std::env::var(name).map(|v| !v.is_empty() && v != "0").unwrap_or(false)
 }
 
 /// Loads every sidecar; a malformed one is a test failure, not a skip.
@@ -104,11 +92,7 @@ fn load_cases(dir: &Path) -> Vec<Case> {
     let mut sidecars: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("tests/compat is readable")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".args.json"))
-        })
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".args.json")))
         .collect();
     sidecars.sort();
     let compat = dir.to_string_lossy().into_owned();
@@ -123,21 +107,13 @@ fn load_cases(dir: &Path) -> Vec<Case> {
             let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let name = file_name.trim_end_matches(".args.json").to_string();
             let text = std::fs::read_to_string(path).expect("sidecar is readable");
-            let sidecar: Sidecar = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: invalid sidecar: {e}", path.display()));
+            let sidecar: Sidecar =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: invalid sidecar: {e}", path.display()));
             for key in sidecar.expect.keys() {
-                assert!(
-                    EXPECT_KEYS.contains(&key.as_str()),
-                    "{}: unknown expect key {key:?}",
-                    path.display()
-                );
+                assert!(EXPECT_KEYS.contains(&key.as_str()), "{}: unknown expect key {key:?}", path.display());
             }
             for key in ["exit", "status", "deviated"] {
-                assert!(
-                    sidecar.expect.contains_key(key),
-                    "{}: expect needs {key:?}",
-                    path.display()
-                );
+                assert!(sidecar.expect.contains_key(key), "{}: expect needs {key:?}", path.display());
             }
             let experiment = match &sidecar.experiment {
                 Some(file) => dir.join(file),
@@ -147,33 +123,24 @@ fn load_cases(dir: &Path) -> Vec<Case> {
                     .find(|p| p.is_file())
                     .unwrap_or_else(|| panic!("{}: no experiment file for case", path.display())),
             };
-            assert!(
-                experiment.is_file(),
-                "{}: {} does not exist",
-                path.display(),
-                experiment.display()
-            );
+            assert!(experiment.is_file(), "{}: {} does not exist", path.display(), experiment.display());
             let signal = sidecar.signal.as_deref().map(|s| {
-                let signo = tools::signal_number(s)
-                    .unwrap_or_else(|| panic!("{}: unknown signal {s}", path.display()));
+                let signo = tools::signal_number(s).unwrap_or_else(|| panic!("{}: unknown signal {s}", path.display()));
                 let delay = sidecar.signal_after_ms.unwrap_or(1000);
                 (signo, Duration::from_millis(delay))
             });
             let during = match sidecar.during.as_deref() {
                 None => DuringMode::Exact,
-                Some(text) => DuringMode::parse(text)
-                    .unwrap_or_else(|| panic!("{}: bad during mode {text}", path.display())),
+                Some(text) => {
+                    DuringMode::parse(text).unwrap_or_else(|| panic!("{}: bad during mode {text}", path.display()))
+                }
             };
             let mut env = vec![("PYTHONPATH".to_string(), pythonpath.clone())];
             env.extend(sidecar.env.clone());
             Case {
                 name,
                 experiment,
-                args: sidecar
-                    .args
-                    .iter()
-                    .map(|a| a.replace("{compat}", &compat))
-                    .collect(),
+                args: sidecar.args.iter().map(|a| a.replace("{compat}", &compat)).collect(),
                 env,
                 setup_files: sidecar.setup_files,
                 signal,
@@ -196,10 +163,7 @@ fn run_case_with(tool: Tool, case: &Case) -> ToolRun {
     let server = TestServer::start().expect("test server starts");
     let closed = closed_port().expect("a free port");
     let closed_url = format!("http://127.0.0.1:{closed}");
-    let workdir = tempfile::Builder::new()
-        .prefix(&format!("gd-diff-{}-", tool.label()))
-        .tempdir()
-        .expect("temp dir");
+    let workdir = tempfile::Builder::new().prefix(&format!("gd-diff-{}-", tool.label())).tempdir().expect("temp dir");
     for (file, content) in &case.setup_files {
         std::fs::write(workdir.path().join(file), content).expect("setup file");
     }
@@ -211,10 +175,7 @@ fn run_case_with(tool: Tool, case: &Case) -> ToolRun {
     ];
     args.extend(case.args.iter().cloned());
     let gate = |prefix: &str| server.request_log().iter().any(|r| r.starts_with(prefix));
-    let gate_for_case = case
-        .signal_after_request
-        .as_deref()
-        .map(|prefix| move || gate(prefix));
+    let gate_for_case = case.signal_after_request.as_deref().map(|prefix| move || gate(prefix));
     let spec = RunSpec {
         experiment: &case.experiment,
         args: &args,
@@ -234,25 +195,13 @@ fn run_case_with(tool: Tool, case: &Case) -> ToolRun {
         placeholders.add(real.to_string_lossy(), "{cwd}");
     }
     placeholders.add(workdir.path().to_string_lossy(), "{cwd}");
-    if let (Ok(keep), Some(journal)) = (
-        std::env::var("GAMEDAY_DIFF_KEEP_JOURNALS"),
-        outcome.journal.as_ref(),
-    ) {
+    if let (Ok(keep), Some(journal)) = (std::env::var("GAMEDAY_DIFF_KEEP_JOURNALS"), outcome.journal.as_ref()) {
         let file = Path::new(&keep).join(format!("{}.{}.journal.json", case.name, tool.label()));
         let text = serde_json::to_string_pretty(journal).unwrap_or_default();
         let _ = std::fs::create_dir_all(&keep).and_then(|_| std::fs::write(file, text));
     }
-    let summary = journal_summary::summarize(
-        outcome.exit_code,
-        outcome.journal.as_ref(),
-        case.during,
-        &placeholders,
-    );
-    ToolRun {
-        outcome,
-        summary,
-        seconds,
-    }
+    let summary = journal_summary::summarize(outcome.exit_code, outcome.journal.as_ref(), case.during, &placeholders);
+    ToolRun { outcome, summary, seconds }
 }
 
 /// Checks chaos's result against the sidecar's `expect` block.
@@ -266,13 +215,8 @@ fn check_expectations(case: &Case, chaos: &ToolRun) -> Vec<String> {
         ));
         return problems;
     };
-    let met = |state: &Value| -> Value {
-        if state.is_null() {
-            Value::Null
-        } else {
-            state["steady_state_met"].clone()
-        }
-    };
+    let met =
+        |state: &Value| -> Value { if state.is_null() { Value::Null } else { state["steady_state_met"].clone() } };
     let len = |v: &Value| Value::from(v.as_array().map_or(0, Vec::len));
     for (key, want) in &case.expect {
         let got = match key.as_str() {
@@ -286,16 +230,22 @@ fn check_expectations(case: &Case, chaos: &ToolRun) -> Vec<String> {
             _ => continue,
         };
         if &got != want {
-            problems.push(format!(
-                "corpus expectation {key}: sidecar says {want}, chaos gave {got}"
-            ));
+            problems.push(format!("corpus expectation {key}: sidecar says {want}, chaos gave {got}"));
         }
     }
     problems
 }
 
-/// The report of one case: empty when everything matched.
-fn run_case(case: &Case, chaos_only: bool) -> (Vec<String>, String) {
+/// What one case produced.
+struct CaseResult {
+    /// Empty when everything matched.
+    problems: Vec<String>,
+    /// Wall time of each tool, for the progress line.
+    timing: String,
+}
+
+/// Runs one case with chaos (and gameday unless `chaos_only`).
+fn run_case(case: &Case, chaos_only: bool) -> CaseResult {
     let chaos = run_case_with(Tool::Chaos, case);
     let mut problems = check_expectations(case, &chaos);
     let mut timing = format!("chaos {:.2}s", chaos.seconds);
@@ -324,24 +274,18 @@ fn run_case(case: &Case, chaos_only: bool) -> (Vec<String>, String) {
     if !problems.is_empty() {
         problems.push(format!("chaos command: {}", chaos.outcome.command_line));
     }
-    (problems, timing)
+    CaseResult { problems, timing }
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .map(|l| format!("{prefix}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| format!("{prefix}{l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// Every experiment file in the corpus must be used by at least one case.
 fn unused_experiments(dir: &Path, cases: &[Case]) -> Vec<String> {
     let used: Vec<&PathBuf> = cases.iter().map(|c| &c.experiment).collect();
     let mut unused = Vec::new();
-    for entry in std::fs::read_dir(dir)
-        .expect("tests/compat is readable")
-        .flatten()
-    {
+    for entry in std::fs::read_dir(dir).expect("tests/compat is readable").flatten() {
         let path = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let is_experiment = !name.ends_with(".args.json")
@@ -362,25 +306,18 @@ fn journals_match_chaos_toolkit() {
     let mut cases = load_cases(&dir);
     assert!(cases.len() >= 30, "the corpus needs at least 30 cases");
     let unused = unused_experiments(&dir, &cases);
-    assert!(
-        unused.is_empty(),
-        "experiments not used by any case: {unused:?}"
-    );
+    assert!(unused.is_empty(), "experiments not used by any case: {unused:?}");
     if let Ok(filter) = std::env::var("GAMEDAY_DIFF_CASES") {
         let wanted: Vec<&str> = filter.split(',').filter(|s| !s.is_empty()).collect();
         cases.retain(|c| wanted.iter().any(|w| c.name.contains(w)));
         assert!(!cases.is_empty(), "GAMEDAY_DIFF_CASES matched no case");
     }
     let chaos_only = env_flag("GAMEDAY_DIFF_CHAOS_ONLY");
-    let jobs = std::env::var("GAMEDAY_DIFF_JOBS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(2);
+    let jobs =
+        std::env::var("GAMEDAY_DIFF_JOBS").ok().and_then(|v| v.parse::<usize>().ok()).filter(|n| *n > 0).unwrap_or(2);
 
     let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<(Vec<String>, String)>>> =
-        cases.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<CaseResult>>> = cases.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
@@ -388,12 +325,8 @@ fn journals_match_chaos_toolkit() {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(case) = cases.get(i) else { break };
                     let result = run_case(case, chaos_only);
-                    let verdict = if result.0.is_empty() {
-                        "ok"
-                    } else {
-                        "MISMATCH"
-                    };
-                    eprintln!("[{}] {} ({})", verdict, case.name, result.1);
+                    let verdict = if result.problems.is_empty() { "ok" } else { "MISMATCH" };
+                    eprintln!("[{}] {} ({})", verdict, case.name, result.timing);
                     if let Ok(mut slot) = results[i].lock() {
                         *slot = Some(result);
                     }
@@ -406,7 +339,7 @@ fn journals_match_chaos_toolkit() {
     let mut report = String::new();
     for (case, slot) in cases.iter().zip(&results) {
         let problems = match slot.lock().ok().and_then(|mut s| s.take()) {
-            Some((problems, _)) => problems,
+            Some(result) => result.problems,
             None => vec!["case did not finish (worker panicked)".into()],
         };
         if problems.is_empty() {
@@ -416,24 +349,12 @@ fn journals_match_chaos_toolkit() {
         report.push_str(&format!(
             "\n=== {} ({})\n",
             case.name,
-            case.experiment
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
+            case.experiment.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         ));
         for problem in problems {
             report.push_str(&format!("  - {problem}\n"));
         }
     }
-    let mode = if chaos_only {
-        "chaos expectations only"
-    } else {
-        "chaos vs gameday"
-    };
-    assert!(
-        failing.is_empty(),
-        "{} of {} cases failed ({mode}): {failing:?}\n{report}",
-        failing.len(),
-        cases.len()
-    );
+    let mode = if chaos_only { "chaos expectations only" } else { "chaos vs gameday" };
+    assert!(failing.is_empty(), "{} of {} cases failed ({mode}): {failing:?}\n{report}", failing.len(), cases.len());
 }

@@ -4,7 +4,6 @@
 use gameday::load::{ValidateOptions, load_path, validate};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 /// Every fixture with the message both tools must give (`None`: valid).
 macro_rules! cases {
@@ -73,21 +72,17 @@ cases! {
     control_no_module: "control-no-module" => Some("Control 'c' must have a module path");
     control_ref_missing: "control-ref-missing" => Some("Control reference '{}' declaration cannot be found");
     valid: "valid" => None;
+    valid_edge: "valid-edge" => None;
     deprecated_dict_arguments: "deprecated-dict-arguments" => None;
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/validate")
-        .join(format!("{name}.json"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate").join(format!("{name}.json"))
 }
 
 /// Our verdict on a fixture: `Err(message)` or `Ok(warnings)`.
 fn ours(name: &str) -> Result<Vec<String>, String> {
-    assert!(
-        std::env::var_os("NOPE_NOT_SET").is_none(),
-        "these tests need NOPE_NOT_SET to be unset"
-    );
+    assert!(std::env::var_os("NOPE_NOT_SET").is_none(), "these tests need NOPE_NOT_SET to be unset");
     let loaded = load_path(&fixture(name)).expect("fixture loads");
     validate(&loaded.doc, &ValidateOptions::default()).map_err(|e| e.message)
 }
@@ -105,10 +100,8 @@ fn warnings_are_reported() {
     let warnings = ours("valid").unwrap();
     assert_eq!(
         warnings,
-        [
-            "Could not find Python module 'no_such_control_module' in control 'optional'. \
-          Did you install the Python module? The experiment will carry on running nonetheless."
-        ]
+        ["Could not find Python module 'no_such_control_module' in control 'optional'. \
+          Did you install the Python module? The experiment will carry on running nonetheless."]
     );
     let warnings = ours("deprecated-dict-arguments").unwrap();
     assert_eq!(warnings.len(), 1);
@@ -121,68 +114,115 @@ fn every_fixture_has_a_case() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        assert!(
-            CASES.iter().any(|(name, _)| *name == stem),
-            "fixture {stem} has no case"
-        );
+        assert!(CASES.iter().any(|(name, _)| *name == stem), "fixture {stem} has no case");
     }
 }
 
-fn chaos_binary() -> PathBuf {
+/// Runs Chaos Toolkit's own `chaos` command (the click CLI, with
+/// `--no-version-check --no-log-file validate FILE`) on several files in one
+/// Python process: importing the CLI takes over a second, so one process per
+/// fixture would make this test slow. Prints one JSON list of
+/// `{"code": exit code, "output": log text}`.
+const CHAOS_BATCH: &str = r#"
+import io, json, logging, sys
+from chaostoolkit.__main__ import cli
+results = []
+real_stderr = sys.stderr
+for path in sys.argv[1:]:
+    logging.getLogger("chaostoolkit").handlers.clear()
+    buf = io.StringIO()
+    sys.stderr = buf
+    try:
+        code = cli.main(["--no-version-check", "--no-log-file", "validate", path],
+                        prog_name="chaos", standalone_mode=False)
+        code = code if isinstance(code, int) else 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    except Exception as e:
+        code = 1
+        buf.write("%s: %s" % (type(e).__name__, e))
+    finally:
+        sys.stderr = real_stderr
+    results.append({"code": code, "output": buf.getvalue()})
+print(json.dumps(results))
+"#;
+
+fn venv() -> PathBuf {
     let venv = std::env::var_os("GAMEDAY_CTK_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/root/.cache/gameday-ctk-venv"));
-    let chaos = venv.join("bin/chaos");
     assert!(
-        chaos.exists(),
-        "Chaos Toolkit is needed for this test: {} not found (set GAMEDAY_CTK_VENV)",
-        chaos.display()
+        venv.join("bin/chaos").exists(),
+        "Chaos Toolkit is needed for this test: {} has no bin/chaos (set GAMEDAY_CTK_VENV)",
+        venv.display()
     );
-    chaos
+    venv
 }
 
-/// The real `chaos validate` gives the same exit code and message.
+/// `(exit code, log output)` of Chaos Toolkit validating each fixture.
+fn chaos_batch(names: &[&str]) -> Vec<(i64, String)> {
+    let out = Command::new(venv().join("bin/python"))
+        .arg("-c")
+        .arg(CHAOS_BATCH)
+        .args(names.iter().map(|n| fixture(n)))
+        .env_remove("NOPE_NOT_SET")
+        .output()
+        .expect("the venv python runs");
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no results from chaos ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    results
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| (r["code"].as_i64().expect("code"), r["output"].as_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
+/// Chaos Toolkit gives the same exit code and message on every fixture (two
+/// Python processes in parallel, each validating half of them).
 #[test]
 fn chaos_toolkit_agrees() {
-    let chaos = chaos_binary();
-    let queue = Arc::new(Mutex::new(CASES.to_vec()));
-    let failures = Arc::new(Mutex::new(Vec::new()));
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            let (queue, failures, chaos) = (queue.clone(), failures.clone(), chaos.clone());
+    let halves: Vec<Vec<(&str, Option<&str>)>> = CASES.chunks(CASES.len().div_ceil(2)).map(<[_]>::to_vec).collect();
+    let workers: Vec<_> = halves
+        .into_iter()
+        .map(|cases| {
             std::thread::spawn(move || {
-                loop {
-                    let Some((name, expected)) = queue.lock().unwrap().pop() else {
-                        break;
-                    };
-                    let out = Command::new(&chaos)
-                        .args(["--no-version-check", "--no-log-file", "validate"])
-                        .arg(fixture(name))
-                        .env_remove("NOPE_NOT_SET")
-                        .output()
-                        .expect("chaos runs");
-                    let text = format!(
-                        "{}{}",
-                        String::from_utf8_lossy(&out.stdout),
-                        String::from_utf8_lossy(&out.stderr)
-                    );
+                let names: Vec<&str> = cases.iter().map(|(n, _)| *n).collect();
+                let results = chaos_batch(&names);
+                assert_eq!(results.len(), cases.len());
+                let mut failures = Vec::new();
+                for ((name, expected), (code, text)) in cases.iter().zip(results) {
                     let want_code = if expected.is_some() { 1 } else { 0 };
-                    let ok = out.status.code() == Some(want_code)
-                        && expected.is_none_or(|m| text.contains(m))
-                        && (ours(name).is_ok() == expected.is_none());
-                    if !ok {
-                        failures.lock().unwrap().push(format!(
-                            "{name}: chaos exit {:?}, expected {want_code} and {expected:?}\n{text}",
-                            out.status.code()
-                        ));
+                    let ours_ok = ours(name).is_ok() == expected.is_none();
+                    if code != want_code || !expected.is_none_or(|m| text.contains(m)) || !ours_ok {
+                        failures
+                            .push(format!("{name}: chaos exit {code}, expected {want_code} and {expected:?}\n{text}"));
                     }
                 }
+                failures
             })
         })
         .collect();
-    for w in workers {
-        w.join().unwrap();
-    }
-    let failures = failures.lock().unwrap();
+    let failures: Vec<String> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The batch above behaves as the `chaos` command itself: check one failing
+/// and one valid fixture with the real executable.
+#[test]
+fn chaos_command_matches_batch() {
+    let chaos = venv().join("bin/chaos");
+    for (name, code, message) in
+        [("no-title", 1, "experiment requires a title"), ("valid", 0, "experiment syntax and semantic look valid")]
+    {
+        let out = Command::new(&chaos)
+            .args(["--no-version-check", "--no-log-file", "validate"])
+            .arg(fixture(name))
+            .env_remove("NOPE_NOT_SET")
+            .output()
+            .expect("chaos runs");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{name}: {text}");
+        assert!(text.contains(message), "{name}: {text}");
+    }
 }

@@ -12,12 +12,7 @@ pub struct Cli {
 }
 
 /// Version with the git commit it was built from.
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (",
-    env!("GAMEDAY_GIT_COMMIT"),
-    ")"
-);
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("GAMEDAY_GIT_COMMIT"), ")");
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -25,6 +20,18 @@ pub enum Command {
     Run(RunArgs),
     /// Check experiments and playbooks without running them.
     Validate(ValidateArgs),
+    /// Continue a session from its event log (the newest unfinished one by default).
+    Resume(ResumeArgs),
+}
+
+/// `gameday resume`.
+#[derive(Debug, Args, Clone)]
+pub struct ResumeArgs {
+    /// Session directory (or its name under the sessions folder).
+    pub session: Option<String>,
+    /// Continue without the console, approving everything (like --headless).
+    #[arg(long)]
+    pub headless: bool,
 }
 
 /// `gameday run`.

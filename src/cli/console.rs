@@ -1,62 +1,77 @@
-//! `gameday run FILE` without `--headless`: the console.
+//! `gameday run FILE` without `--headless`: the console. Also drives resumed
+//! sessions, so a new run and a resumed one behave the same.
 use super::args::RunArgs;
 use super::headless_log::line;
-use super::run::{load_for_run, open_session, write_journal};
-use crate::engine::{Engine, RollbackStrategy, StopHandle, prepare};
-use crate::session::Durability;
-use crate::session::event::EventBody;
+use super::run::{Loaded, load_for_run, open_session, write_journal};
+use crate::engine::{Engine, History, Outcome, Prepared, RollbackStrategy, StopHandle, prepare};
+use crate::session::event::{Event, EventBody};
+use crate::session::recorder::{Recorder, Update};
+use crate::session::{Durability, Phase};
+use crate::tui::keymap::Keymap;
 use crate::tui::{self, App, approver::ConsoleApprover, theme::Theme};
 use serde_json::Value;
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Run the console; returns the exit code (as `chaos run` would).
-pub async fn run(args: RunArgs) -> u8 {
+/// Settings from the config file the console needs.
+pub struct ConsoleConfig {
+    pub keymap: Keymap,
+    pub author: String,
+    pub python: Option<String>,
+}
+
+/// Read the config file (errors reported).
+pub fn console_config() -> Result<ConsoleConfig, u8> {
+    let config = tui::config::load().map_err(|e| {
+        line("ERROR", &e);
+        1
+    })?;
+    let keymap = config.keymap().map_err(|e| {
+        line("ERROR", &e);
+        1
+    })?;
+    let author =
+        config.facilitator.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "facilitator".into());
+    Ok(ConsoleConfig { keymap, author, python: config.python })
+}
+
+/// Refuse to start without a terminal.
+pub fn require_terminal() -> Result<(), u8> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        line(
-            "ERROR",
-            "the console needs a terminal; use --headless to run without one",
-        );
-        return 2;
+        line("ERROR", "the console needs a terminal; use --headless to run without one");
+        return Err(2);
     }
-    let config = match tui::config::load() {
+    Ok(())
+}
+
+/// In the console, rollbacks are offered after a STOP unless told otherwise.
+pub fn console_defaults(args: &RunArgs, loaded: &mut Loaded, author: &str) {
+    let runtime_says =
+        loaded.doc.get("runtime").and_then(|r| r.get("rollbacks")).and_then(|r| r.get("strategy")).is_some();
+    if args.rollback_strategy.is_none() && !runtime_says {
+        loaded.opts.rollback_strategy = RollbackStrategy::Always;
+    }
+    loaded.opts.operator = author.to_string();
+}
+
+/// Run the console; returns the exit code (as `chaos run` would).
+pub async fn run(mut args: RunArgs) -> u8 {
+    if let Err(c) = require_terminal() {
+        return c;
+    }
+    let cfg = match console_config() {
         Ok(c) => c,
-        Err(e) => {
-            line("ERROR", &e);
-            return 1;
-        }
+        Err(c) => return c,
     };
-    let keymap = match config.keymap() {
-        Ok(k) => k,
-        Err(e) => {
-            line("ERROR", &e);
-            return 1;
-        }
-    };
-    let mut args = args;
     if args.python.is_none() {
-        args.python = config.python.clone();
+        args.python = cfg.python.clone();
     }
     let mut loaded = match load_for_run(&args, false).await {
         Ok(l) => l,
         Err(code) => return code,
     };
-    // In the console, rollbacks are offered after a STOP unless told otherwise.
-    let runtime_says = loaded
-        .doc
-        .get("runtime")
-        .and_then(|r| r.get("rollbacks"))
-        .and_then(|r| r.get("strategy"))
-        .is_some();
-    if args.rollback_strategy.is_none() && !runtime_says {
-        loaded.opts.rollback_strategy = RollbackStrategy::Always;
-    }
-    let author = config
-        .facilitator
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "facilitator".into());
-    loaded.opts.operator = author.clone();
+    console_defaults(&args, &mut loaded, &cfg.author);
     let prepared = match prepare(loaded.doc.clone(), &loaded.vars, &loaded.opts).await {
         Ok(p) => p,
         Err(e) => {
@@ -81,31 +96,73 @@ pub async fn run(args: RunArgs) -> u8 {
     for w in &prepared.warnings {
         let _ = rec.record(EventBody::Warning { message: w.clone() });
     }
+    drive(Drive { dir, rec, prepared, loaded, cfg, past: Vec::new(), journal_path: args.journal_path }).await
+}
+
+/// Everything needed to put a run on screen.
+pub struct Drive {
+    pub dir: PathBuf,
+    pub rec: Arc<Recorder>,
+    pub prepared: Prepared,
+    pub loaded: Loaded,
+    pub cfg: ConsoleConfig,
+    /// Events of earlier attempts (resume); empty for a new run.
+    pub past: Vec<Event>,
+    pub journal_path: PathBuf,
+}
+
+/// Put the run on screen until the person quits; write the journal.
+pub async fn drive(d: Drive) -> u8 {
+    let Drive { dir, rec, prepared, loaded, cfg, past, journal_path } = d;
     let strategy = loaded.opts.hypothesis_strategy;
     let (approver, asks) = ConsoleApprover::new();
     let unattended = Arc::clone(&approver.unattended);
     let updates = rec.subscribe();
     let stop = StopHandle::new();
-    let app = App::new(
+    let mut app = App::new(
         &prepared.experiment,
         strategy.before(),
         strategy.after(),
-        keymap,
+        cfg.keymap,
         Theme::from_env(),
-        author,
+        cfg.author,
         dir.clone(),
         Arc::clone(&rec),
         stop.clone(),
     );
-    let engine = Engine::new(
-        prepared.experiment,
-        prepared.configuration,
-        prepared.secrets,
-        loaded.opts,
-        Arc::clone(&rec),
-        Arc::new(approver),
-        stop,
-    );
+    for ev in &past {
+        app.apply(Update::Event(ev.clone()));
+    }
+    if !past.is_empty() {
+        app.finish_replay();
+    }
+    let history = History::from_events(&past);
+    let finished_before = history.run_finished;
+    let handle = if finished_before {
+        // Reviewing a finished run: nothing to execute, notes can still be added.
+        let outcome = past.iter().rev().find_map(|e| match &e.body {
+            EventBody::RunFinished { status, deviated, .. } => {
+                Some(Outcome { status: status.clone(), deviated: *deviated })
+            }
+            _ => None,
+        });
+        tokio::spawn(async move { outcome.unwrap_or(Outcome { status: "completed".into(), deviated: false }) })
+    } else {
+        if !past.is_empty() {
+            app.phase = Phase::Readiness;
+        }
+        let engine = Engine::resume(
+            prepared.experiment,
+            prepared.configuration,
+            prepared.secrets,
+            loaded.opts,
+            Arc::clone(&rec),
+            Arc::new(approver),
+            stop,
+            history,
+        );
+        tokio::spawn(async move { engine.run().await })
+    };
     let guard = match tui::terminal::enter(dir.clone()) {
         Ok(g) => g,
         Err(e) => {
@@ -113,10 +170,11 @@ pub async fn run(args: RunArgs) -> u8 {
             return 1;
         }
     };
-    let handle = tokio::spawn(async move { engine.run().await });
     let result = tui::run_console(app, handle, updates, asks, unattended).await;
     drop(guard);
-    let _ = rec.record(EventBody::SessionEnded);
+    if !finished_before {
+        let _ = rec.record(EventBody::SessionEnded);
+    }
     let _ = rec.sync();
     let outcome = match result {
         Ok(o) => o,
@@ -125,23 +183,19 @@ pub async fn run(args: RunArgs) -> u8 {
             None
         }
     };
-    if let Err(e) = write_journal(&dir, Some(&args.journal_path)) {
+    if let Err(e) = write_journal(&dir, Some(&journal_path)) {
         line("ERROR", &e);
         return 1;
     }
-    let title = rec_title(&loaded.doc);
-    match &outcome {
+    summary(&loaded.doc, &dir, &journal_path, outcome.as_ref())
+}
+
+fn summary(doc: &Value, dir: &Path, journal: &Path, outcome: Option<&Outcome>) -> u8 {
+    let title = doc.get("title").and_then(Value::as_str).unwrap_or("experiment");
+    match outcome {
         Some(o) => {
-            let shown = if o.deviated {
-                "deviated".to_string()
-            } else {
-                o.status.clone()
-            };
-            eprintln!(
-                "{title}: {shown}\nSession: {}\nJournal: {}",
-                dir.display(),
-                args.journal_path.display()
-            );
+            let shown = if o.deviated { "deviated".to_string() } else { o.status.clone() };
+            eprintln!("{title}: {shown}\nSession: {}\nJournal: {}", dir.display(), journal.display());
             o.exit_code()
         }
         None => {
@@ -153,11 +207,4 @@ pub async fn run(args: RunArgs) -> u8 {
             1
         }
     }
-}
-
-fn rec_title(doc: &Value) -> String {
-    doc.get("title")
-        .and_then(Value::as_str)
-        .unwrap_or("experiment")
-        .to_string()
 }

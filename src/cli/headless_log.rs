@@ -8,21 +8,13 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Print one log line.
 pub fn line(level: &str, msg: &str) {
-    eprintln!(
-        "[{} {level}] {msg}",
-        Local::now().format("%Y-%m-%d %H:%M:%S")
-    );
+    eprintln!("[{} {level}] {msg}", Local::now().format("%Y-%m-%d %H:%M:%S"));
 }
 
 fn kind_word(activity: &Value) -> String {
-    let t = activity
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("activity");
+    let t = activity.get("type").and_then(Value::as_str).unwrap_or("activity");
     let mut c = t.chars();
-    c.next().map_or(String::new(), |f| {
-        f.to_uppercase().collect::<String>() + c.as_str()
-    })
+    c.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + c.as_str())
 }
 
 /// Follow the recorder and log what happens until the channel closes.
@@ -37,31 +29,17 @@ pub async fn follow(mut rx: UnboundedReceiver<Update>) {
                 Phase::Rollbacks => line("INFO", "Playing the rollbacks"),
                 _ => {}
             },
-            EventBody::ActivityStarted {
-                activity, phase, ..
-            } => {
+            EventBody::ActivityStarted { activity, phase, .. } => {
                 let name = activity.get("name").and_then(Value::as_str).unwrap_or("");
                 let bg = if activity.get("background").and_then(Value::as_bool) == Some(true) {
                     " [in background]"
                 } else {
                     ""
                 };
-                let during = if phase == Phase::During {
-                    " (continuous check)"
-                } else {
-                    ""
-                };
-                line(
-                    "INFO",
-                    &format!("{}: {name}{bg}{during}", kind_word(&activity)),
-                );
+                let during = if phase == Phase::During { " (continuous check)" } else { "" };
+                line("INFO", &format!("{}: {name}{bg}{during}", kind_word(&activity)));
             }
-            EventBody::ActivityFinished {
-                status,
-                exception,
-                tolerance_met,
-                ..
-            } => {
+            EventBody::ActivityFinished { status, exception, tolerance_met, .. } => {
                 if status.as_deref() == Some("failed") {
                     let msg = exception
                         .and_then(|x| x.last().cloned())
@@ -71,10 +49,7 @@ pub async fn follow(mut rx: UnboundedReceiver<Update>) {
                         .to_string();
                     line("ERROR", &format!("  => failed: {msg}"));
                 } else if tolerance_met == Some(false) {
-                    line(
-                        "CRITICAL",
-                        "  => the probe's result is outside its tolerance",
-                    );
+                    line("CRITICAL", "  => the probe's result is outside its tolerance");
                 }
             }
             EventBody::HypothesisFinished { phase, met } => {
@@ -83,37 +58,19 @@ pub async fn follow(mut rx: UnboundedReceiver<Update>) {
                 }
             }
             EventBody::Warning { message } => line("WARNING", &message),
-            EventBody::Stop {
-                who,
-                source,
-                reason,
-            } => {
+            EventBody::Stop { who, source, reason } => {
                 let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
                 line("WARNING", &format!("Stopped by {who} ({source}){why}"));
             }
-            EventBody::Decision {
-                name,
-                decision,
-                reason,
-                ..
-            } => {
+            EventBody::Decision { name, decision, reason, .. } => {
                 let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
                 line("INFO", &format!("Decision on '{name}': {decision:?}{why}"));
             }
-            EventBody::RunFinished {
-                status, deviated, ..
-            } => {
-                let shown = if deviated {
-                    "deviated".to_string()
-                } else {
-                    status
-                };
+            EventBody::RunFinished { status, deviated, .. } => {
+                let shown = if deviated { "deviated".to_string() } else { status };
                 line("INFO", &format!("Experiment ended with status: {shown}"));
                 if deviated {
-                    line(
-                        "INFO",
-                        "The steady-state has deviated, a weakness may have been discovered",
-                    );
+                    line("INFO", "The steady-state has deviated, a weakness may have been discovered");
                 }
             }
             _ => {}

@@ -2,6 +2,7 @@
 pub mod args;
 pub mod console;
 pub mod headless_log;
+pub mod resume;
 pub mod run;
 pub mod validate;
 
@@ -11,11 +12,7 @@ use std::process::ExitCode;
 /// Parse arguments and run the chosen subcommand.
 pub fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("gameday: cannot start the async runtime: {e}");
@@ -26,6 +23,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Some(args::Command::Run(a)) => run::run(a).await,
             Some(args::Command::Validate(a)) => validate::validate(a).await,
+            Some(args::Command::Resume(a)) => resume::resume(a).await,
             None => {
                 eprintln!("gameday: the console's Home screen is not built yet; try `gameday run FILE --headless`");
                 2

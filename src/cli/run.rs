@@ -4,8 +4,8 @@ use super::args::RunArgs;
 use super::headless_log::{follow, line};
 use crate::engine::config::{load_var_files, parse_var};
 use crate::engine::{
-    AutoApprover, Engine, Gate, HypothesisStrategy, Prepared, RollbackStrategy, RunOptions,
-    StopHandle, StopRequest, prepare,
+    AutoApprover, Engine, Gate, HypothesisStrategy, Prepared, RollbackStrategy, RunOptions, StopHandle, StopRequest,
+    prepare,
 };
 use crate::load::{self, ValidateOptions};
 use crate::model::RuntimeVars;
@@ -27,32 +27,20 @@ pub fn runtime_vars(vars: &[String], files: &[String]) -> Result<RuntimeVars, St
 }
 
 /// Strategies from the experiment's `runtime` block, then the flags, as `chaos run` does.
-fn strategies(
-    doc: &Value,
-    args: &RunArgs,
-) -> Result<(RollbackStrategy, HypothesisStrategy), String> {
+fn strategies(doc: &Value, args: &RunArgs) -> Result<(RollbackStrategy, HypothesisStrategy), String> {
     let mut rollback = RollbackStrategy::Default;
     let mut hypothesis = HypothesisStrategy::Default;
-    if let Some(rt) = doc
-        .get("runtime")
-        .filter(|r| crate::engine::pyvalue::py_truthy(r))
-    {
+    if let Some(rt) = doc.get("runtime").filter(|r| crate::engine::pyvalue::py_truthy(r)) {
         // A runtime block resets a strategy it does not name to the default.
-        let r = rt
-            .get("rollbacks")
-            .and_then(|r| r.get("strategy"))
-            .and_then(Value::as_str);
+        let r = rt.get("rollbacks").and_then(|r| r.get("strategy")).and_then(Value::as_str);
         if let Some(r) = r {
-            rollback = RollbackStrategy::parse(r)
-                .ok_or_else(|| format!("unknown rollback strategy '{r}' in runtime"))?;
+            rollback =
+                RollbackStrategy::parse(r).ok_or_else(|| format!("unknown rollback strategy '{r}' in runtime"))?;
         }
-        let h = rt
-            .get("hypothesis")
-            .and_then(|h| h.get("strategy"))
-            .and_then(Value::as_str);
+        let h = rt.get("hypothesis").and_then(|h| h.get("strategy")).and_then(Value::as_str);
         if let Some(h) = h {
-            hypothesis = HypothesisStrategy::parse(h)
-                .ok_or_else(|| format!("unknown hypothesis strategy '{h}' in runtime"))?;
+            hypothesis =
+                HypothesisStrategy::parse(h).ok_or_else(|| format!("unknown hypothesis strategy '{h}' in runtime"))?;
         }
     }
     if let Some(r) = args.rollback_strategy {
@@ -86,11 +74,7 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
     let python = args.python.clone().unwrap_or_else(|| "python3".into());
     if !args.no_validation {
         line("INFO", "Validating the experiment's syntax");
-        let vopts = ValidateOptions {
-            vars: vars.clone(),
-            python: Some(python.clone()),
-            ..Default::default()
-        };
+        let vopts = ValidateOptions { vars: vars.clone(), python: Some(python.clone()), ..Default::default() };
         match load::validate(&loaded.doc, &vopts) {
             Ok(warnings) => {
                 for w in warnings {
@@ -109,16 +93,10 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         1
     })?;
     if args.hypothesis_strategy == Some(HypothesisStrategy::Continously) {
-        line(
-            "WARNING",
-            "'continously' is a misspelling of 'continuously'; using 'continuously'",
-        );
+        line("WARNING", "'continously' is a misspelling of 'continuously'; using 'continuously'");
     }
     if !args.control_files.is_empty() {
-        line(
-            "WARNING",
-            "--control-file is accepted but global controls are not supported yet; ignoring it",
-        );
+        line("WARNING", "--control-file is accepted but global controls are not supported yet; ignoring it");
     }
     let opts = RunOptions {
         dry: args.dry,
@@ -126,22 +104,12 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         hypothesis_strategy,
         hypothesis_frequency: args.hypothesis_frequency,
         fail_fast: args.fail_fast,
-        gate: if headless {
-            Gate::None
-        } else {
-            args.gate.unwrap_or(Gate::Every)
-        },
+        gate: if headless { Gate::None } else { args.gate.unwrap_or(Gate::Every) },
         python,
         operator: std::env::var("USER").unwrap_or_else(|_| "facilitator".into()),
         headless,
     };
-    Ok(Loaded {
-        origin: loaded.origin,
-        doc: loaded.doc,
-        raw: loaded.raw,
-        vars,
-        opts,
-    })
+    Ok(Loaded { origin: loaded.origin, doc: loaded.doc, raw: loaded.raw, vars, opts })
 }
 
 /// A new session directory with its event log, recorder and frozen experiment.
@@ -153,18 +121,9 @@ pub fn open_session(
     mode: &str,
     durability: Durability,
 ) -> Result<(PathBuf, Arc<Recorder>), String> {
-    let title = prepared
-        .experiment
-        .get("title")
-        .and_then(Value::as_str)
-        .unwrap_or("session");
-    let dir = session::dir::create(root, title)
-        .map_err(|e| format!("cannot create the session directory: {e}"))?;
-    let frozen = dir.join(if origin.ends_with(".json") {
-        "experiment.json"
-    } else {
-        "experiment.yaml"
-    });
+    let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("session");
+    let dir = session::dir::create(root, title).map_err(|e| format!("cannot create the session directory: {e}"))?;
+    let frozen = dir.join(if origin.ends_with(".json") { "experiment.json" } else { "experiment.yaml" });
     // The frozen copy holds what the user wrote; inline secrets in it are theirs
     // already, so they are masked in the copy we keep.
     let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
@@ -181,6 +140,8 @@ pub fn open_session(
         platform: crate::engine::platform::platform(),
         node: crate::engine::platform::node(),
         facilitator: None,
+        argv: std::env::args().collect(),
+        cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
     })
     .map_err(|e| format!("cannot write the event log: {e}"))?;
     Ok((dir, rec))
@@ -188,15 +149,14 @@ pub fn open_session(
 
 /// Write `journal.json` into the session and at `extra` (the `--journal-path`).
 pub fn write_journal(dir: &Path, extra: Option<&Path>) -> Result<(), String> {
-    let events = session::read_events(&dir.join(session::dir::EVENTS))
-        .map_err(|e| format!("cannot read the event log: {e}"))?;
+    let events =
+        session::read_events(&dir.join(session::dir::EVENTS)).map_err(|e| format!("cannot read the event log: {e}"))?;
     let journal = session::journal::project(&events.events);
     let text = session::journal::to_pretty(&journal);
     session::dir::write_atomic(&dir.join(session::dir::JOURNAL), text.as_bytes())
         .map_err(|e| format!("cannot write the journal: {e}"))?;
     if let Some(p) = extra {
-        std::fs::write(p, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        std::fs::write(p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
     }
     Ok(())
 }
@@ -204,11 +164,9 @@ pub fn write_journal(dir: &Path, extra: Option<&Path>) -> Result<(), String> {
 /// Turn SIGINT / SIGTERM / SIGHUP into STOP requests.
 pub fn stop_on_signals(stop: &StopHandle) {
     use tokio::signal::unix::{SignalKind, signal};
-    for (kind, name) in [
-        (SignalKind::interrupt(), "sigint"),
-        (SignalKind::terminate(), "sigterm"),
-        (SignalKind::hangup(), "sighup"),
-    ] {
+    for (kind, name) in
+        [(SignalKind::interrupt(), "sigint"), (SignalKind::terminate(), "sigterm"), (SignalKind::hangup(), "sighup")]
+    {
         let Ok(mut s) = signal(kind) else { continue };
         let stop = stop.clone();
         tokio::spawn(async move {
@@ -258,12 +216,7 @@ pub async fn run(args: RunArgs) -> u8 {
             return 1;
         }
     };
-    let title = prepared
-        .experiment
-        .get("title")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("").to_string();
     line("INFO", &format!("Running experiment: {title}"));
     let logger = tokio::spawn(follow(rec.subscribe()));
     let stop = StopHandle::new();

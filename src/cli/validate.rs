@@ -12,11 +12,7 @@ pub async fn validate(args: ValidateArgs) -> u8 {
             return 1;
         }
     };
-    let opts = ValidateOptions {
-        vars,
-        python: args.python.clone(),
-        ..Default::default()
-    };
+    let opts = ValidateOptions { vars, python: args.python.clone(), ..Default::default() };
     let mut code = 0;
     for source in &args.sources {
         match load::load(source).await {
@@ -29,10 +25,7 @@ pub async fn validate(args: ValidateArgs) -> u8 {
                     for w in warnings {
                         line("WARNING", &format!("{source}: {w}"));
                     }
-                    line(
-                        "INFO",
-                        &format!("{source}: experiment syntax and semantic look valid"),
-                    );
+                    line("INFO", &format!("{source}: experiment syntax and semantic look valid"));
                 }
                 Err(e) => {
                     line("ERROR", &format!("{source}: {e}"));

@@ -29,12 +29,7 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 4] = [
-        FaultKind::Latency,
-        FaultKind::Errors,
-        FaultKind::Outage,
-        FaultKind::Leak,
-    ];
+    pub const ALL: [FaultKind; 4] = [FaultKind::Latency, FaultKind::Errors, FaultKind::Outage, FaultKind::Leak];
 
     /// The name used in URLs, JSON and metric labels.
     pub fn name(self) -> &'static str {
@@ -89,10 +84,7 @@ struct ErrorPattern {
 impl ErrorPattern {
     fn new(rate: f64) -> ErrorPattern {
         let ppm = (rate.clamp(0.0, 1.0) * f64::from(PPM)).round() as u32;
-        ErrorPattern {
-            ppm,
-            acc: PPM - ppm,
-        }
+        ErrorPattern { ppm, acc: PPM - ppm }
     }
 
     fn next_fails(&mut self) -> bool {
@@ -131,12 +123,22 @@ impl Leak {
     }
 }
 
+/// Who is asking: a real HTTP client, or the service's own simulated
+/// customers. Each has its own error sequence, so background traffic never
+/// changes which of a person's (or a probe's) requests fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Client,
+    Simulated,
+}
+
 #[derive(Debug)]
 struct Active {
     spec: FaultSpec,
     started: Instant,
     until: Instant,
-    errors: Option<ErrorPattern>,
+    /// One error sequence per caller (indexed by `Caller as usize`).
+    errors: Option<[ErrorPattern; 2]>,
     leak: Option<Leak>,
 }
 
@@ -164,23 +166,14 @@ impl Faults {
     pub fn inject(&mut self, spec: FaultSpec, duration: Duration, now: Instant) {
         self.active.retain(|a| a.spec.kind() != spec.kind());
         let errors = match spec {
-            FaultSpec::Errors { rate } => Some(ErrorPattern::new(rate)),
+            FaultSpec::Errors { rate } => Some([ErrorPattern::new(rate), ErrorPattern::new(rate)]),
             _ => None,
         };
         let leak = match spec {
-            FaultSpec::Leak { mb_per_s } => Some(Leak {
-                bytes_per_s: mb_per_s * 1024.0 * 1024.0,
-                ..Leak::default()
-            }),
+            FaultSpec::Leak { mb_per_s } => Some(Leak { bytes_per_s: mb_per_s * 1024.0 * 1024.0, ..Leak::default() }),
             _ => None,
         };
-        self.active.push(Active {
-            spec,
-            started: now,
-            until: now.checked_add(duration).unwrap_or(now),
-            errors,
-            leak,
-        });
+        self.active.push(Active { spec, started: now, until: now.checked_add(duration).unwrap_or(now), errors, leak });
     }
 
     /// Drop every fault whose deadline has passed (freeing leaked memory).
@@ -211,16 +204,12 @@ impl Faults {
     }
 
     pub fn leaked_bytes(&self) -> u64 {
-        self.active
-            .iter()
-            .filter_map(|a| a.leak.as_ref())
-            .map(|l| l.held)
-            .sum()
+        self.active.iter().filter_map(|a| a.leak.as_ref()).map(|l| l.held).sum()
     }
 
     /// Decide what happens to one `/api/orders` request. This consumes one
     /// step of the error pattern, so call it exactly once per request.
-    pub fn orders_verdict(&mut self, now: Instant) -> Verdict {
+    pub fn orders_verdict(&mut self, now: Instant, caller: Caller) -> Verdict {
         self.expire(now);
         let outage = self.is_active(FaultKind::Outage);
         let mut delay = None;
@@ -229,16 +218,12 @@ impl Faults {
             match a.spec {
                 FaultSpec::Latency { ms } => delay = Some(Duration::from_millis(ms)),
                 FaultSpec::Errors { .. } if !outage => {
-                    fail = a.errors.as_mut().is_some_and(ErrorPattern::next_fails);
+                    fail = a.errors.as_mut().is_some_and(|p| p[caller as usize].next_fails());
                 }
                 _ => {}
             }
         }
-        Verdict {
-            outage,
-            delay: if outage { None } else { delay },
-            fail,
-        }
+        Verdict { outage, delay: if outage { None } else { delay }, fail }
     }
 
     /// Whether `/health` should report the service as down.
@@ -261,10 +246,7 @@ impl Faults {
 
     /// One fault as JSON (used in the answer to an injection).
     pub fn describe(&self, kind: FaultKind, now: Instant) -> Option<Value> {
-        self.active
-            .iter()
-            .find(|a| a.spec.kind() == kind)
-            .map(|a| describe(a, now))
+        self.active.iter().find(|a| a.spec.kind() == kind).map(|a| describe(a, now))
     }
 }
 
@@ -298,10 +280,7 @@ mod tests {
 
     #[test]
     fn error_pattern_is_exact_and_starts_with_a_failure() {
-        assert_eq!(
-            failures(0.5, 6),
-            vec![true, false, true, false, true, false]
-        );
+        assert_eq!(failures(0.5, 6), vec![true, false, true, false, true, false]);
         assert_eq!(failures(1.0, 3), vec![true, true, true]);
         assert_eq!(failures(0.0, 3), vec![false, false, false]);
         let n = 200;
@@ -310,6 +289,19 @@ mod tests {
             let want = (n as f64 * rate + 1.0 - rate).floor() as usize;
             assert_eq!(got, want, "rate {rate}");
         }
+    }
+
+    #[test]
+    fn simulated_traffic_has_its_own_error_sequence() {
+        let t0 = Instant::now();
+        let mut f = Faults::new();
+        f.inject(FaultSpec::Errors { rate: 0.5 }, Duration::from_secs(5), t0);
+        for _ in 0..3 {
+            assert!(f.orders_verdict(t0, Caller::Simulated).fail);
+            assert!(!f.orders_verdict(t0, Caller::Simulated).fail);
+        }
+        assert!(f.orders_verdict(t0, Caller::Client).fail);
+        assert!(!f.orders_verdict(t0, Caller::Client).fail);
     }
 
     #[test]
@@ -328,11 +320,11 @@ mod tests {
         let mut f = Faults::new();
         f.inject(FaultSpec::Latency { ms: 300 }, Duration::from_secs(5), t0);
         f.inject(FaultSpec::Errors { rate: 1.0 }, Duration::from_secs(5), t0);
-        let v = f.orders_verdict(t0);
+        let v = f.orders_verdict(t0, Caller::Client);
         assert_eq!(v.delay, Some(Duration::from_millis(300)));
         assert!(v.fail && !v.outage);
         f.inject(FaultSpec::Outage, Duration::from_secs(5), t0);
-        let v = f.orders_verdict(t0);
+        let v = f.orders_verdict(t0, Caller::Client);
         assert!(v.outage && !v.fail && v.delay.is_none());
     }
 
@@ -340,18 +332,10 @@ mod tests {
     fn leak_grows_with_time_is_capped_and_freed() {
         let t0 = Instant::now();
         let mut f = Faults::new();
-        f.inject(
-            FaultSpec::Leak { mb_per_s: 2.0 },
-            Duration::from_secs(60),
-            t0,
-        );
+        f.inject(FaultSpec::Leak { mb_per_s: 2.0 }, Duration::from_secs(60), t0);
         f.tick(t0 + Duration::from_millis(1500));
         assert_eq!(f.leaked_bytes(), 3 * 1024 * 1024);
-        f.inject(
-            FaultSpec::Leak { mb_per_s: 1000.0 },
-            Duration::from_secs(60),
-            t0,
-        );
+        f.inject(FaultSpec::Leak { mb_per_s: 1000.0 }, Duration::from_secs(60), t0);
         f.tick(t0 + Duration::from_secs(10));
         assert_eq!(f.leaked_bytes(), LEAK_CAP_BYTES);
         assert_eq!(f.clear(t0), vec!["leak"]);

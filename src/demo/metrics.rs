@@ -10,9 +10,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram, in seconds (Prometheus's defaults).
-pub const BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+pub const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// The `Content-Type` of a Prometheus text exposition.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -32,10 +30,7 @@ const KNOWN_PATHS: [&str; 9] = [
 
 /// The label value for a request path.
 pub fn path_label(path: &str) -> &'static str {
-    KNOWN_PATHS
-        .into_iter()
-        .find(|p| *p == path)
-        .unwrap_or("other")
+    KNOWN_PATHS.into_iter().find(|p| *p == path).unwrap_or("other")
 }
 
 #[derive(Debug, Default, Clone)]
@@ -48,10 +43,7 @@ struct Histogram {
 
 impl Histogram {
     fn observe(&mut self, seconds: f64) {
-        let slot = BUCKETS
-            .iter()
-            .position(|b| seconds <= *b)
-            .unwrap_or(BUCKETS.len());
+        let slot = BUCKETS.iter().position(|b| seconds <= *b).unwrap_or(BUCKETS.len());
         self.counts[slot] += 1;
         self.sum += seconds;
         self.count += 1;
@@ -79,10 +71,7 @@ impl Metrics {
     pub fn record(&mut self, path: &str, status: u16, took: Duration) {
         let label = path_label(path);
         *self.requests.entry((label, status)).or_insert(0) += 1;
-        self.durations
-            .entry(label)
-            .or_default()
-            .observe(took.as_secs_f64());
+        self.durations.entry(label).or_default().observe(took.as_secs_f64());
     }
 
     /// The whole exposition, ending with a newline as the format requires.
@@ -95,15 +84,9 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE demo_http_requests_total counter");
         for ((path, status), n) in &self.requests {
-            let _ = writeln!(
-                out,
-                "demo_http_requests_total{{path=\"{path}\",status=\"{status}\"}} {n}"
-            );
+            let _ = writeln!(out, "demo_http_requests_total{{path=\"{path}\",status=\"{status}\"}} {n}");
         }
-        let _ = writeln!(
-            out,
-            "# HELP demo_http_request_duration_seconds Time taken to answer HTTP requests, by path."
-        );
+        let _ = writeln!(out, "# HELP demo_http_request_duration_seconds Time taken to answer HTTP requests, by path.");
         let _ = writeln!(out, "# TYPE demo_http_request_duration_seconds histogram");
         for (path, h) in &self.durations {
             let mut cumulative = 0;
@@ -114,40 +97,18 @@ impl Metrics {
                     "demo_http_request_duration_seconds_bucket{{path=\"{path}\",le=\"{bound}\"}} {cumulative}"
                 );
             }
-            let _ = writeln!(
-                out,
-                "demo_http_request_duration_seconds_bucket{{path=\"{path}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "demo_http_request_duration_seconds_sum{{path=\"{path}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "demo_http_request_duration_seconds_count{{path=\"{path}\"}} {}",
-                h.count
-            );
+            let _ =
+                writeln!(out, "demo_http_request_duration_seconds_bucket{{path=\"{path}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "demo_http_request_duration_seconds_sum{{path=\"{path}\"}} {}", h.sum);
+            let _ = writeln!(out, "demo_http_request_duration_seconds_count{{path=\"{path}\"}} {}", h.count);
         }
-        let _ = writeln!(
-            out,
-            "# HELP demo_leaked_bytes Memory held by the leak fault, in bytes."
-        );
+        let _ = writeln!(out, "# HELP demo_leaked_bytes Memory held by the leak fault, in bytes.");
         let _ = writeln!(out, "# TYPE demo_leaked_bytes gauge");
         let _ = writeln!(out, "demo_leaked_bytes {}", gauges.leaked_bytes);
-        let _ = writeln!(
-            out,
-            "# HELP demo_fault_active Whether a fault is being injected (1) or not (0)."
-        );
+        let _ = writeln!(out, "# HELP demo_fault_active Whether a fault is being injected (1) or not (0).");
         let _ = writeln!(out, "# TYPE demo_fault_active gauge");
         for (kind, on) in &gauges.active {
-            let _ = writeln!(
-                out,
-                "demo_fault_active{{fault=\"{}\"}} {}",
-                kind.name(),
-                u8::from(*on)
-            );
+            let _ = writeln!(out, "demo_fault_active{{fault=\"{}\"}} {}", kind.name(), u8::from(*on));
         }
         out
     }
@@ -164,26 +125,13 @@ mod tests {
         m.record("/health", 200, Duration::from_millis(300));
         m.record("/health", 503, Duration::from_secs(20));
         m.record("/nope?x", 404, Duration::from_millis(1));
-        let text = m.render(&Gauges {
-            leaked_bytes: 7,
-            active: vec![(FaultKind::Leak, true)],
-        });
+        let text = m.render(&Gauges { leaked_bytes: 7, active: vec![(FaultKind::Leak, true)] });
         assert!(text.contains("demo_http_requests_total{path=\"/health\",status=\"200\"} 2\n"));
         assert!(text.contains("demo_http_requests_total{path=\"other\",status=\"404\"} 1\n"));
-        assert!(text.contains(
-            "demo_http_request_duration_seconds_bucket{path=\"/health\",le=\"0.005\"} 1\n"
-        ));
-        assert!(text.contains(
-            "demo_http_request_duration_seconds_bucket{path=\"/health\",le=\"0.5\"} 2\n"
-        ));
-        assert!(
-            text.contains(
-                "demo_http_request_duration_seconds_bucket{path=\"/health\",le=\"10\"} 2\n"
-            )
-        );
-        assert!(text.contains(
-            "demo_http_request_duration_seconds_bucket{path=\"/health\",le=\"+Inf\"} 3\n"
-        ));
+        assert!(text.contains("demo_http_request_duration_seconds_bucket{path=\"/health\",le=\"0.005\"} 1\n"));
+        assert!(text.contains("demo_http_request_duration_seconds_bucket{path=\"/health\",le=\"0.5\"} 2\n"));
+        assert!(text.contains("demo_http_request_duration_seconds_bucket{path=\"/health\",le=\"10\"} 2\n"));
+        assert!(text.contains("demo_http_request_duration_seconds_bucket{path=\"/health\",le=\"+Inf\"} 3\n"));
         assert!(text.contains("demo_http_request_duration_seconds_count{path=\"/health\"} 3\n"));
         assert!(text.contains("demo_leaked_bytes 7\n"));
         assert!(text.contains("demo_fault_active{fault=\"leak\"} 1\n"));

@@ -16,10 +16,14 @@
 //! Every fault ends by itself at its deadline: requests check it, and a
 //! background tick (which also grows the leak, capped at 64 MiB) drops it
 //! even when no request comes.
+//!
+//! Optionally, simulated customers send a few orders requests a second
+//! (in-process) so the metrics move during a drill; see [`DemoOptions`].
 mod faults;
 mod metrics;
 mod params;
 mod routes;
+mod traffic;
 
 pub use faults::LEAK_CAP_BYTES;
 
@@ -34,6 +38,20 @@ use tokio_util::sync::CancellationToken;
 /// How often faults are expired and the leak grown when no request comes.
 const TICK: Duration = Duration::from_millis(100);
 
+/// Simulated orders requests per second for `serve_forever` (and a sensible
+/// value for `gameday demo`).
+pub const DEFAULT_TRAFFIC_PER_S: u32 = 5;
+
+/// How to start the service.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DemoOptions {
+    /// Port on 127.0.0.1; `None` picks a free one.
+    pub port: Option<u16>,
+    /// Simulated orders requests per second (capped at 50); 0 for none, which
+    /// keeps every metric exactly equal to what clients did.
+    pub traffic_per_s: u32,
+}
+
 /// How long a shutdown waits for open connections before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -44,7 +62,7 @@ pub struct DemoService {
     pub addr: SocketAddr,
     cancel: CancellationToken,
     server: Option<JoinHandle<io::Result<()>>>,
-    ticker: Option<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl DemoService {
@@ -57,17 +75,15 @@ impl DemoService {
     /// for the server to finish.
     pub async fn shutdown(mut self) -> io::Result<()> {
         self.cancel.cancel();
-        if let Some(ticker) = self.ticker.take() {
-            ticker.abort();
+        for task in self.background.drain(..) {
+            task.abort();
         }
         let Some(mut server) = self.server.take() else {
             return Ok(());
         };
         match tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await {
             Ok(Ok(result)) => result,
-            Ok(Err(join)) => Err(io::Error::other(format!(
-                "the demo service stopped abnormally: {join}"
-            ))),
+            Ok(Err(join)) => Err(io::Error::other(format!("the demo service stopped abnormally: {join}"))),
             Err(_) => {
                 server.abort();
                 Ok(())
@@ -82,28 +98,28 @@ impl Drop for DemoService {
     }
 }
 
-/// Start the service on 127.0.0.1, on `port` or on a free port when `None`.
-/// Must be called from inside a tokio runtime; the service runs on it.
+/// Start the service on 127.0.0.1, on `port` or on a free port when `None`,
+/// without simulated traffic. Must be called from inside a tokio runtime;
+/// the service runs on it.
 pub async fn start(port: Option<u16>) -> io::Result<DemoService> {
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port.unwrap_or(0))).await?;
+    start_with(DemoOptions { port, traffic_per_s: 0 }).await
+}
+
+/// Start the service with the given options (see [`start`]).
+pub async fn start_with(options: DemoOptions) -> io::Result<DemoService> {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, options.port.unwrap_or(0))).await?;
     let addr = listener.local_addr()?;
     let cancel = CancellationToken::new();
     let shared = Arc::new(Shared::new(cancel.clone()));
 
-    let ticker = tokio::spawn(tick(shared.clone()));
+    let mut background = vec![tokio::spawn(tick(shared.clone()))];
+    if options.traffic_per_s > 0 {
+        background.push(tokio::spawn(traffic::run(shared.clone(), options.traffic_per_s)));
+    }
     let app = routes::router(shared);
     let stop = cancel.clone().cancelled_owned();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-    });
-    Ok(DemoService {
-        addr,
-        cancel,
-        server: Some(server),
-        ticker: Some(ticker),
-    })
+    let server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop).await });
+    Ok(DemoService { addr, cancel, server: Some(server), background })
 }
 
 /// Expire faults and grow the leak until the service is cancelled.
@@ -120,10 +136,10 @@ async fn tick(shared: Arc<Shared>) {
     shared.faults().clear(Instant::now());
 }
 
-/// Run the service until Ctrl-C (for `gameday demo --serve-only`), printing
-/// where it listens and how to break it.
+/// Run the service until Ctrl-C (for `gameday demo --serve-only`), with
+/// simulated traffic, printing where it listens and how to break it.
 pub async fn serve_forever(port: Option<u16>) -> io::Result<()> {
-    let service = start(port).await?;
+    let service = start_with(DemoOptions { port, traffic_per_s: DEFAULT_TRAFFIC_PER_S }).await?;
     let url = service.base_url();
     println!("gameday demo service listening on {url}");
     println!("  health:   curl {url}/health");
@@ -131,7 +147,7 @@ pub async fn serve_forever(port: Option<u16>) -> io::Result<()> {
     println!("  metrics:  curl {url}/metrics");
     println!("  faults:   curl -X POST '{url}/admin/faults/latency?ms=300&duration=60'");
     println!("            curl -X DELETE {url}/admin/faults");
-    println!("Press Ctrl-C to stop.");
+    println!("Simulated customers send {DEFAULT_TRAFFIC_PER_S} orders requests a second. Press Ctrl-C to stop.");
     let waited = tokio::signal::ctrl_c().await;
     let stopped = service.shutdown().await;
     waited.and(stopped)

@@ -21,18 +21,9 @@ pub type Pairs = Vec<(String, String)>;
 
 /// Collect pairs from the query string and the body. A body that is neither
 /// a JSON object nor a form is refused.
-pub fn collect(
-    query: Option<&str>,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<Pairs, String> {
-    let mut pairs: Pairs = query
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+pub fn collect(query: Option<&str>, content_type: Option<&str>, body: &[u8]) -> Result<Pairs, String> {
+    let mut pairs: Pairs =
+        query.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(pairs);
     }
@@ -40,8 +31,7 @@ pub fn collect(
         .and_then(|c| c.split(';').next())
         .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"));
     if is_json {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| format!("the JSON body could not be read: {e}"))?;
+        let value: Value = serde_json::from_slice(body).map_err(|e| format!("the JSON body could not be read: {e}"))?;
         let Value::Object(map) = value else {
             return Err("the JSON body must be an object of parameters".into());
         };
@@ -80,18 +70,14 @@ pub fn parse(kind: FaultKind, pairs: &Pairs) -> Result<(FaultSpec, Duration), St
         None => DEFAULT_DURATION_S,
         Some(d) if d > 0.0 && d <= MAX_DURATION_S => d,
         Some(d) => {
-            return Err(format!(
-                "duration must be more than 0 and at most {MAX_DURATION_S} seconds, not {d}"
-            ));
+            return Err(format!("duration must be more than 0 and at most {MAX_DURATION_S} seconds, not {d}"));
         }
     };
     let spec = match kind {
         FaultKind::Latency => {
             let ms = required(pairs, "ms")?;
             if !(0.0..=MAX_LATENCY_MS as f64).contains(&ms) || ms.fract() != 0.0 {
-                return Err(format!(
-                    "ms must be a whole number from 0 to {MAX_LATENCY_MS}, not {ms}"
-                ));
+                return Err(format!("ms must be a whole number from 0 to {MAX_LATENCY_MS}, not {ms}"));
             }
             FaultSpec::Latency { ms: ms as u64 }
         }
@@ -107,9 +93,7 @@ pub fn parse(kind: FaultKind, pairs: &Pairs) -> Result<(FaultSpec, Duration), St
             let mb = required(pairs, "mb_per_s")?;
             let cap_mb = (LEAK_CAP_BYTES / (1024 * 1024)) as f64;
             if !(mb > 0.0 && mb <= cap_mb) {
-                return Err(format!(
-                    "mb_per_s must be more than 0 and at most {cap_mb}, not {mb}"
-                ));
+                return Err(format!("mb_per_s must be more than 0 and at most {cap_mb}, not {mb}"));
             }
             FaultSpec::Leak { mb_per_s: mb }
         }
@@ -144,35 +128,16 @@ mod tests {
     fn query_form_and_json_all_work() {
         let want = (FaultSpec::Latency { ms: 300 }, Duration::from_secs(5));
         assert_eq!(parse(FaultKind::Latency, &p("ms=300&duration=5")), Ok(want));
-        let form = collect(
-            None,
-            Some("application/x-www-form-urlencoded"),
-            b"ms=300&duration=5",
-        )
-        .unwrap();
+        let form = collect(None, Some("application/x-www-form-urlencoded"), b"ms=300&duration=5").unwrap();
         assert_eq!(parse(FaultKind::Latency, &form), Ok(want));
-        let json = collect(
-            None,
-            Some("application/json"),
-            br#"{"ms": 300, "duration": "5"}"#,
-        )
-        .unwrap();
+        let json = collect(None, Some("application/json"), br#"{"ms": 300, "duration": "5"}"#).unwrap();
         assert_eq!(parse(FaultKind::Latency, &json), Ok(want));
     }
 
     #[test]
     fn defaults_and_bounds() {
-        assert_eq!(
-            parse(FaultKind::Outage, &p("")),
-            Ok((FaultSpec::Outage, Duration::from_secs(60)))
-        );
-        for bad in [
-            "duration=0",
-            "duration=-1",
-            "duration=nan",
-            "duration=1e9",
-            "duration=x",
-        ] {
+        assert_eq!(parse(FaultKind::Outage, &p("")), Ok((FaultSpec::Outage, Duration::from_secs(60))));
+        for bad in ["duration=0", "duration=-1", "duration=nan", "duration=1e9", "duration=x"] {
             assert!(parse(FaultKind::Outage, &p(bad)).is_err(), "{bad}");
         }
         for bad in ["", "rate=1.5", "rate=-0.1", "rate=inf", "rat=0.5"] {

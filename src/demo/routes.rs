@@ -1,7 +1,7 @@
 //! The demo service's HTTP endpoints: the "business" API that faults act on
 //! (`/health`, `/api/orders`), the metrics scrape, and the admin API that
 //! injects and clears faults.
-use super::faults::{FaultKind, Faults};
+use super::faults::{Caller, FaultKind, Faults};
 use super::metrics::{self, Gauges, Metrics};
 use super::params;
 use axum::Router;
@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// State shared by every request and the background tick.
@@ -46,6 +46,11 @@ impl Shared {
     fn metrics(&self) -> MutexGuard<'_, Metrics> {
         self.metrics.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Count and time one answered request.
+    pub fn record(&self, path: &str, status: StatusCode, took: Duration) {
+        self.metrics().record(path, status.as_u16(), took);
+    }
 }
 
 /// Every endpoint, with request counting and timing around all of them.
@@ -70,19 +75,14 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
 }
 
 fn unavailable() -> Response {
-    json_response(
-        StatusCode::SERVICE_UNAVAILABLE,
-        &json!({"status": "unavailable", "reason": "outage fault injected"}),
-    )
+    json_response(StatusCode::SERVICE_UNAVAILABLE, &json!({"status": "unavailable", "reason": "outage fault injected"}))
 }
 
 async fn track(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let started = Instant::now();
     let response = next.run(req).await;
-    shared
-        .metrics()
-        .record(&path, response.status().as_u16(), started.elapsed());
+    shared.metrics().record(&path, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -114,16 +114,17 @@ async fn health(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// The catalogue the orders are drawn from: (item, unit price in cents).
-const CATALOGUE: [(&str, u64); 5] = [
-    ("coffee beans", 1250),
-    ("oat milk", 299),
-    ("paper filters", 450),
-    ("grinder", 8900),
-    ("mug", 1200),
-];
+const CATALOGUE: [(&str, u64); 5] =
+    [("coffee beans", 1250), ("oat milk", 299), ("paper filters", 450), ("grinder", 8900), ("mug", 1200)];
 
 async fn orders(State(shared): State<Arc<Shared>>) -> Response {
-    let verdict = shared.faults().orders_verdict(Instant::now());
+    answer_orders(&shared, Caller::Client).await
+}
+
+/// The work behind `GET /api/orders`, with the faults applied; also used by
+/// the simulated customers, who call it without going through HTTP.
+pub async fn answer_orders(shared: &Shared, caller: Caller) -> Response {
+    let verdict = shared.faults().orders_verdict(Instant::now(), caller);
     if verdict.outage {
         return unavailable();
     }
@@ -139,9 +140,7 @@ async fn orders(State(shared): State<Arc<Shared>>) -> Response {
             &json!({"error": "injected failure: the orders API failed on purpose"}),
         );
     }
-    let first = shared
-        .served
-        .fetch_add(CATALOGUE.len() as u64, Ordering::Relaxed);
+    let first = shared.served.fetch_add(CATALOGUE.len() as u64, Ordering::Relaxed);
     let mut total_cents = 0;
     let list: Vec<Value> = CATALOGUE
         .iter()
@@ -169,19 +168,11 @@ async fn scrape(State(shared): State<Arc<Shared>>) -> Response {
         faults.expire(Instant::now());
         Gauges {
             leaked_bytes: faults.leaked_bytes(),
-            active: FaultKind::ALL
-                .into_iter()
-                .map(|k| (k, faults.is_active(k)))
-                .collect(),
+            active: FaultKind::ALL.into_iter().map(|k| (k, faults.is_active(k))).collect(),
         }
     };
     let text = shared.metrics().render(&gauges);
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
-        text,
-    )
-        .into_response()
+    (StatusCode::OK, [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response()
 }
 
 async fn list_faults(State(shared): State<Arc<Shared>>) -> Response {
@@ -207,11 +198,8 @@ async fn inject(
             &json!({"error": format!("no fault called '{kind}' (try latency, errors, outage or leak)")}),
         );
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let parsed = params::collect(uri.query(), content_type, &body)
-        .and_then(|pairs| params::parse(kind, &pairs));
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let parsed = params::collect(uri.query(), content_type, &body).and_then(|pairs| params::parse(kind, &pairs));
     let (spec, duration) = match parsed {
         Ok(p) => p,
         Err(message) => return json_response(StatusCode::BAD_REQUEST, &json!({"error": message})),
@@ -228,8 +216,5 @@ async fn inject(
 }
 
 async fn not_found(uri: Uri) -> Response {
-    json_response(
-        StatusCode::NOT_FOUND,
-        &json!({"error": format!("nothing at {}", uri.path())}),
-    )
+    json_response(StatusCode::NOT_FOUND, &json!({"error": format!("nothing at {}", uri.path())}))
 }

@@ -30,11 +30,7 @@ pub struct Decision {
 
 impl Decision {
     pub fn new(kind: DecisionKind, who: &str, reason: Option<&str>) -> Self {
-        Self {
-            kind,
-            who: who.to_string(),
-            reason: reason.map(str::to_string),
-        }
+        Self { kind, who: who.to_string(), reason: reason.map(str::to_string) }
     }
 }
 
@@ -51,19 +47,9 @@ pub struct AutoApprover;
 
 impl Approver for AutoApprover {
     fn decide<'a>(&'a self, p: &'a Proposal) -> DecisionFuture<'a> {
-        let kind = if p.manual {
-            DecisionKind::Skip
-        } else {
-            DecisionKind::Confirm
-        };
+        let kind = if p.manual { DecisionKind::Skip } else { DecisionKind::Confirm };
         let reason = p.manual.then(|| "headless run".to_string());
-        Box::pin(async move {
-            Decision {
-                kind,
-                who: "auto".into(),
-                reason,
-            }
-        })
+        Box::pin(async move { Decision { kind, who: "auto".into(), reason } })
     }
 }
 
@@ -75,10 +61,7 @@ pub struct ScriptedApprover {
 
 impl ScriptedApprover {
     pub fn new(script: Vec<Decision>) -> Self {
-        Self {
-            script: Mutex::new(script.into()),
-            seen: Mutex::new(Vec::new()),
-        }
+        Self { script: Mutex::new(script.into()), seen: Mutex::new(Vec::new()) }
     }
 
     /// Every proposal received so far.
@@ -93,8 +76,6 @@ impl Approver for ScriptedApprover {
             s.push(p.clone());
         }
         let next = self.script.lock().ok().and_then(|mut s| s.pop_front());
-        Box::pin(async move {
-            next.unwrap_or_else(|| Decision::new(DecisionKind::Confirm, "script", None))
-        })
+        Box::pin(async move { next.unwrap_or_else(|| Decision::new(DecisionKind::Confirm, "script", None)) })
     }
 }

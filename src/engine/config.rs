@@ -25,22 +25,11 @@ pub fn convert_to_type(kind: Option<&str>, raw: &Value) -> Result<Value, ConfigE
     let bad = || ConfigError(format!("var cannot convert value to required type: {text}"));
     match kind {
         None | Some("str") | Some("string") | Some("bytes") => Ok(Value::String(text)),
-        Some("int") | Some("integer") => text
-            .trim()
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| bad()),
-        Some("float") | Some("number") => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(bad),
-        Some("bool") => Ok(Value::Bool(!matches!(
-            text.to_lowercase().as_str(),
-            "false" | "0" | "no"
-        ))),
+        Some("int") | Some("integer") => text.trim().parse::<i64>().map(Value::from).map_err(|_| bad()),
+        Some("float") | Some("number") => {
+            text.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).ok_or_else(bad)
+        }
+        Some("bool") => Ok(Value::Bool(!matches!(text.to_lowercase().as_str(), "false" | "0" | "no"))),
         Some("json") => {
             if text.is_empty() {
                 Ok(Value::String(text))
@@ -48,24 +37,17 @@ pub fn convert_to_type(kind: Option<&str>, raw: &Value) -> Result<Value, ConfigE
                 serde_json::from_str(&text).map_err(|_| bad())
             }
         }
-        Some(_) => Err(ConfigError(
-            "variable type can only be: bool, str, int, float, bytes or json".into(),
-        )),
+        Some(_) => Err(ConfigError("variable type can only be: bool, str, int, float, bytes or json".into())),
     }
 }
 
 /// Parse one `--var key[:type]=value`.
 pub fn parse_var(spec: &str) -> Result<(String, Value), ConfigError> {
     let Some((key, value)) = spec.split_once('=') else {
-        return Err(ConfigError(
-            "var needs to be in the format name[:type]=value".into(),
-        ));
+        return Err(ConfigError("var needs to be in the format name[:type]=value".into()));
     };
     match key.rsplit_once(':') {
-        Some((k, kind)) => Ok((
-            k.to_string(),
-            convert_to_type(Some(kind), &Value::String(value.into()))?,
-        )),
+        Some((k, kind)) => Ok((k.to_string(), convert_to_type(Some(kind), &Value::String(value.into()))?)),
         None => Ok((key.to_string(), Value::String(value.into()))),
     }
 }
@@ -76,21 +58,20 @@ pub fn parse_var(spec: &str) -> Result<(String, Value), ConfigError> {
 pub fn load_var_files(files: &[String], vars: &mut RuntimeVars) -> Result<(), ConfigError> {
     for file in files {
         let path = Path::new(file);
-        let content = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("Cannot read var file '{file}': {e}")))?;
+        let content =
+            std::fs::read_to_string(path).map_err(|e| ConfigError(format!("Cannot read var file '{file}': {e}")))?;
         if content.trim().is_empty() {
             continue;
         }
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         let data: Option<Value> = match ext {
-            "json" => Some(serde_json::from_str(&content).map_err(|e| {
-                ConfigError(format!("Failed to parse variable file '{file}': {e}"))
-            })?),
+            "json" => Some(
+                serde_json::from_str(&content)
+                    .map_err(|e| ConfigError(format!("Failed to parse variable file '{file}': {e}")))?,
+            ),
             "yaml" | "yml" => Some(
                 crate::load::parse_document(file, content.as_bytes(), crate::load::Format::Yaml)
-                    .map_err(|e| {
-                        ConfigError(format!("Failed to parse variable file '{file}': {e}"))
-                    })?,
+                    .map_err(|e| ConfigError(format!("Failed to parse variable file '{file}': {e}")))?,
             ),
             _ => None,
         };
@@ -115,9 +96,7 @@ pub fn load_var_files(files: &[String], vars: &mut RuntimeVars) -> Result<(), Co
                         continue;
                     }
                     let Some((k, v)) = line.split_once('=') else {
-                        return Err(ConfigError(format!(
-                            "line '{line}' of var file '{file}' is not KEY=VALUE"
-                        )));
+                        return Err(ConfigError(format!("line '{line}' of var file '{file}' is not KEY=VALUE")));
                     };
                     // SAFETY: set before any thread of ours reads the environment
                     // concurrently (called from the CLI before the run starts).
@@ -135,10 +114,7 @@ fn env_lookup(key: &str) -> Option<String> {
 
 /// Resolve the experiment's `configuration` block (static part; dynamic
 /// probe entries are left for the engine to run).
-pub fn load_configuration(
-    declared: Option<&Value>,
-    vars: &RuntimeVars,
-) -> Result<Map<String, Value>, ConfigError> {
+pub fn load_configuration(declared: Option<&Value>, vars: &RuntimeVars) -> Result<Map<String, Value>, ConfigError> {
     let mut out = Map::new();
     let Some(Value::Object(declared)) = declared else {
         return Ok(out);
@@ -148,10 +124,7 @@ pub fn load_configuration(
         let value = extra.remove(key).unwrap_or_else(|| value.clone());
         match &value {
             Value::Object(def) if def.get("type").and_then(Value::as_str) == Some("env") => {
-                let env_key = def
-                    .get("key")
-                    .map(crate::engine::pyvalue::py_str)
-                    .unwrap_or_default();
+                let env_key = def.get("key").map(crate::engine::pyvalue::py_str).unwrap_or_default();
                 let found = env_lookup(&env_key);
                 if found.is_none() && !def.contains_key("default") {
                     return Err(ConfigError(format!(
@@ -174,10 +147,7 @@ pub fn load_configuration(
 }
 
 /// Resolve the `secrets` block. Var-file scopes replace whole scopes.
-pub fn load_secrets(
-    declared: Option<&Value>,
-    vars: &RuntimeVars,
-) -> Result<Map<String, Value>, ConfigError> {
+pub fn load_secrets(declared: Option<&Value>, vars: &RuntimeVars) -> Result<Map<String, Value>, ConfigError> {
     let mut out = Map::new();
     let Some(Value::Object(declared)) = declared else {
         return Ok(out);
@@ -199,10 +169,7 @@ fn load_secret_scope(keys: &Map<String, Value>) -> Result<Map<String, Value>, Co
         let resolved = match value {
             Value::Object(def) => match def.get("type").and_then(Value::as_str) {
                 Some("env") => {
-                    let env_key = def
-                        .get("key")
-                        .map(crate::engine::pyvalue::py_str)
-                        .unwrap_or_default();
+                    let env_key = def.get("key").map(crate::engine::pyvalue::py_str).unwrap_or_default();
                     match env_lookup(&env_key) {
                         Some(v) => Value::String(v),
                         None => {
@@ -213,9 +180,7 @@ fn load_secret_scope(keys: &Map<String, Value>) -> Result<Map<String, Value>, Co
                     }
                 }
                 Some("vault") => {
-                    return Err(ConfigError(format!(
-                        "vault secrets are not supported yet (secret '{key}')"
-                    )));
+                    return Err(ConfigError(format!("vault secrets are not supported yet (secret '{key}')")));
                 }
                 _ => Value::Object(load_secret_scope(def)?),
             },
@@ -266,7 +231,8 @@ mod tests {
 
     #[test]
     fn env_default_and_type() {
-        let decl = json!({"p": {"type": "env", "key": "GAMEDAY_TEST_UNSET_P", "default": "7", "env_var_type": "int"}, "q": 1});
+        let decl =
+            json!({"p": {"type": "env", "key": "GAMEDAY_TEST_UNSET_P", "default": "7", "env_var_type": "int"}, "q": 1});
         let conf = load_configuration(Some(&decl), &RuntimeVars::default()).unwrap();
         assert_eq!(conf.get("p"), Some(&json!(7)));
         let missing = json!({"p": {"type": "env", "key": "GAMEDAY_TEST_UNSET_P"}});

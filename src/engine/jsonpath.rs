@@ -29,10 +29,7 @@ pub struct JsonPath {
 /// (`ValueError` and friends) for exactly the same inputs.
 pub fn parse(path: &str) -> Result<JsonPath, String> {
     let parsed = parser::parse_path(path)?;
-    Ok(JsonPath {
-        source: path.to_string(),
-        path: parsed,
-    })
+    Ok(JsonPath { source: path.to_string(), path: parsed })
 }
 
 impl JsonPath {
@@ -88,14 +85,7 @@ mod tests {
         let doc = json!({"a": {"b": 1}, "c": [2, {"b": 3}]});
         assert_eq!(
             m("$..*", &doc),
-            vec![
-                json!({"b": 1}),
-                json!([2, {"b": 3}]),
-                json!(1),
-                json!(2),
-                json!({"b": 3}),
-                json!(3)
-            ]
+            vec![json!({"b": 1}), json!([2, {"b": 3}]), json!(1), json!(2), json!({"b": 3}), json!(3)]
         );
         assert_eq!(m("$..b", &doc), vec![json!(1), json!(3)]);
     }
@@ -117,10 +107,7 @@ mod tests {
         // Not an array: jsonpath2 never builds the range.
         assert_eq!(parse("$.b[::0]").unwrap().try_matches(&doc), Ok(vec![]));
         // The filter is true after the first match, before the bad slice.
-        assert_eq!(
-            parse("$.a[?(@[0,::0])]").unwrap().try_matches(&doc),
-            Ok(vec![json!([1, 2])])
-        );
+        assert_eq!(parse("$.a[?(@[0,::0])]").unwrap().try_matches(&doc), Ok(vec![json!([1, 2])]));
     }
 
     #[test]
@@ -132,5 +119,48 @@ mod tests {
         let p = parse("$..*..*..*..*..*..*").unwrap();
         assert!(p.try_matches(&doc).is_err());
         assert_eq!(parse("$..*..*").unwrap().matches(&doc).len(), 1770);
+    }
+
+    #[test]
+    fn deepest_accepted_nesting_evaluates_without_overflow() {
+        let mut doc = json!(1);
+        for _ in 0..120 {
+            doc = json!({ "a": doc });
+        }
+        for n in 80..110 {
+            let p = format!("${}{}", "[?(@.a".repeat(n), ")]".repeat(n));
+            eprintln!("{n} {:?}", parse(&p).map(|_| ()));
+        }
+        // 108 nested filters is the most the depth limit lets through.
+        let deep = format!("${}{}", "[?(@.a".repeat(108), ")]".repeat(108));
+        assert_eq!(m(&deep, &doc), vec![doc.clone()]);
+        assert!(parse(&format!("${}{}", "[?(@.a".repeat(109), ")]".repeat(109))).is_err());
+        let long = format!("${}", ".a".repeat(120));
+        assert_eq!(m(&long, &doc), vec![json!(1)]);
+        let descend = format!("${}", "..a".repeat(100));
+        assert!(!parse(&descend).unwrap().matches(&doc).is_empty());
+    }
+
+    #[test]
+    fn tmp_calibrate() {
+        let gens: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+            ("segs", Box::new(|n| format!("${}", ".a".repeat(n)))),
+            ("brk", Box::new(|n| format!("${}", "[\"a\"]".repeat(n)))),
+            ("desc", Box::new(|n| format!("${}", "..a".repeat(n)))),
+            ("filt", Box::new(|n| format!("${}{}", "[?(@".repeat(n), ")]".repeat(n)))),
+            ("filta", Box::new(|n| format!("${}{}", "[?(@.a".repeat(n), ")]".repeat(n)))),
+            ("paren", Box::new(|n| format!("$[?({}@{})]", "(".repeat(n), ")".repeat(n)))),
+            ("not", Box::new(|n| format!("$[?({}@)]", "not ".repeat(n)))),
+            ("arr", Box::new(|n| format!("$[?(@ = {}{})]", "[".repeat(n), "]".repeat(n)))),
+            ("obj", Box::new(|n| format!("$[?(@ = {}1{})]", "{\"a\":".repeat(n), "}".repeat(n)))),
+            ("and", Box::new(|n| format!("$[?(@{})]", " and @".repeat(n)))),
+            ("call", Box::new(|n| format!("${}", ".length()".repeat(n)))),
+            ("nodesub", Box::new(|n| format!("${}{}", "[@".repeat(n), "]".repeat(n)))),
+        ];
+        for (name, g) in gens {
+            let mut n = 1;
+            while parse(&g(n + 1)).is_ok() { n += 1; }
+            eprintln!("CAL {name} {n}");
+        }
     }
 }

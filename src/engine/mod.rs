@@ -3,6 +3,7 @@
 //! terminal code lives here.
 pub mod approver;
 pub mod config;
+pub mod history;
 pub mod jsonpath;
 pub mod options;
 pub mod platform;
@@ -14,6 +15,7 @@ pub mod substitute;
 pub mod tolerance;
 
 pub use approver::{Approver, AutoApprover, Decision, Proposal, ScriptedApprover};
+pub use history::History;
 pub use options::{Dry, Gate, HypothesisStrategy, RollbackStrategy, RunOptions};
 pub use prepare::{Prepared, prepare};
 pub use runner::{Engine, Outcome};

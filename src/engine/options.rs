@@ -92,24 +92,15 @@ impl HypothesisStrategy {
     }
 
     pub fn before(self) -> bool {
-        matches!(
-            self,
-            Self::Default | Self::BeforeMethodOnly | Self::Continuously | Self::Continously
-        )
+        matches!(self, Self::Default | Self::BeforeMethodOnly | Self::Continuously | Self::Continously)
     }
 
     pub fn during(self) -> bool {
-        matches!(
-            self,
-            Self::DuringMethodOnly | Self::Continuously | Self::Continously
-        )
+        matches!(self, Self::DuringMethodOnly | Self::Continuously | Self::Continously)
     }
 
     pub fn after(self) -> bool {
-        matches!(
-            self,
-            Self::Default | Self::AfterMethodOnly | Self::Continuously | Self::Continously
-        )
+        matches!(self, Self::Default | Self::AfterMethodOnly | Self::Continuously | Self::Continously)
     }
 }
 

@@ -15,10 +15,7 @@ pub fn platform() -> String {
 
 /// The host name.
 pub fn node() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .map(|h| h.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    nix::unistd::gethostname().ok().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn libc_version() -> String {

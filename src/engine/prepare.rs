@@ -27,11 +27,7 @@ pub struct Prepared {
 }
 
 /// Resolve what the run needs.
-pub async fn prepare(
-    doc: Value,
-    vars: &RuntimeVars,
-    opts: &RunOptions,
-) -> Result<Prepared, ConfigError> {
+pub async fn prepare(doc: Value, vars: &RuntimeVars, opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let static_conf = load_configuration(doc.get("configuration"), vars)?;
     let secrets = load_secrets(doc.get("secrets"), vars)?;
     let (configuration, warnings) = dynamic_configuration(static_conf, &secrets, opts).await;
@@ -41,25 +37,14 @@ pub async fn prepare(
             let t = substitute(title, &Scope::new(&configuration, &secrets));
             obj.insert("title".into(), t);
         }
-        obj.insert(
-            "dry".into(),
-            opts.dry
-                .map_or(Value::Null, |d| Value::String(d.as_str().into())),
-        );
+        obj.insert("dry".into(), opts.dry.map_or(Value::Null, |d| Value::String(d.as_str().into())));
     }
     let mut journal_copy = experiment.clone();
     if let Some(Value::Object(decl)) = journal_copy.get_mut("secrets") {
         mask_inline(decl);
     }
     let secret_values = secret_values(&secrets);
-    Ok(Prepared {
-        experiment,
-        journal_copy,
-        configuration,
-        secrets,
-        secret_values,
-        warnings,
-    })
+    Ok(Prepared { experiment, journal_copy, configuration, secrets, secret_values, warnings })
 }
 
 /// Inline secret values are the secrets themselves: never copy them out.
@@ -86,12 +71,7 @@ async fn dynamic_configuration(
             out.insert(key.clone(), value.clone());
             continue;
         }
-        let kind = value
-            .get("provider")
-            .and_then(|p| p.get("type"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let kind = value.get("provider").and_then(|p| p.get("type")).and_then(Value::as_str).unwrap_or("").to_string();
         let ctx = providers::Context {
             scope: Scope::new(&out, secrets),
             cancel: CancellationToken::new(),
@@ -103,30 +83,23 @@ async fn dynamic_configuration(
             Ok(output) => match kind.as_str() {
                 "process" => {
                     if output.get("status").and_then(Value::as_i64) == Some(0) {
-                        let s = output
-                            .get("stdout")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .trim();
+                        let s = output.get("stdout").and_then(Value::as_str).unwrap_or("").trim();
                         out.insert(key.clone(), Value::String(s.to_string()));
                     } else {
-                        warnings.push(format!("dynamic configuration '{name}' exited with a non-zero status; '{key}' is left unset"));
+                        warnings.push(format!(
+                            "dynamic configuration '{name}' exited with a non-zero status; '{key}' is left unset"
+                        ));
                     }
                 }
                 "http" => {
-                    out.insert(
-                        key.clone(),
-                        output.get("body").cloned().unwrap_or(Value::Null),
-                    );
+                    out.insert(key.clone(), output.get("body").cloned().unwrap_or(Value::Null));
                 }
                 _ => {
                     out.insert(key.clone(), output);
                 }
             },
             Err(ProviderError::Failed(m) | ProviderError::Crashed(m)) => {
-                warnings.push(format!(
-                    "dynamic configuration '{name}' failed ({m}); '{key}' is left unset"
-                ));
+                warnings.push(format!("dynamic configuration '{name}' failed ({m}); '{key}' is left unset"));
             }
             Err(ProviderError::Interrupted) => {}
         }

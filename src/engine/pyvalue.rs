@@ -24,9 +24,7 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::String(x), Value::String(y)) => x == y,
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| py_eq(p, q))
-        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| py_eq(p, q)),
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
         }
@@ -85,11 +83,7 @@ fn float_repr(f: f64) -> String {
 }
 
 fn number_str(n: &serde_json::Number) -> String {
-    if n.is_f64() {
-        n.as_f64().map(float_repr).unwrap_or_else(|| n.to_string())
-    } else {
-        n.to_string()
-    }
+    if n.is_f64() { n.as_f64().map(float_repr).unwrap_or_else(|| n.to_string()) } else { n.to_string() }
 }
 
 /// Python `str()`.
@@ -113,21 +107,14 @@ pub fn py_repr(v: &Value) -> String {
             format!("[{}]", inner.join(", "))
         }
         Value::Object(map) => {
-            let inner: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}: {}", string_repr(k), py_repr(v)))
-                .collect();
+            let inner: Vec<String> = map.iter().map(|(k, v)| format!("{}: {}", string_repr(k), py_repr(v))).collect();
             format!("{{{}}}", inner.join(", "))
         }
     }
 }
 
 fn string_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {

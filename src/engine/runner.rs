@@ -31,11 +31,7 @@ pub struct Outcome {
 impl Outcome {
     /// `chaos run`'s exit code.
     pub fn exit_code(&self) -> u8 {
-        if self.status == "completed" && !self.deviated {
-            0
-        } else {
-            1
-        }
+        if self.status == "completed" && !self.deviated { 0 } else { 1 }
     }
 }
 
@@ -78,6 +74,8 @@ pub struct Engine {
     deviated: AtomicBool,
     /// Stops already answered (so a phase can wait for newer ones).
     handled_stops: AtomicU64,
+    /// What a previous attempt of this session already did (resume).
+    history: super::history::History,
 }
 
 /// Sends a provider's live output to the recorder, tagged with its run.
@@ -91,18 +89,17 @@ impl LiveSink for Live<'_> {
         self.rec.live(self.run, stream, chunk);
     }
     fn warn(&self, message: &str) {
-        let _ = self.rec.record(EventBody::Warning {
-            message: message.to_string(),
-        });
+        let _ = self.rec.record(EventBody::Warning { message: message.to_string() });
+    }
+    fn spawned(&self, pgid: u32) {
+        let _ = self.rec.record(EventBody::ProcessStarted { run: self.run, pgid });
     }
 }
 
 struct NoProbeTolerance;
 impl ProbeTolerance for NoProbeTolerance {
     fn run(&self, _: &Value) -> Result<bool, ToleranceError> {
-        Err(ToleranceError(
-            "probe tolerances are evaluated by the engine".into(),
-        ))
+        Err(ToleranceError("probe tolerances are evaluated by the engine".into()))
     }
 }
 
@@ -110,15 +107,8 @@ impl ProbeTolerance for NoProbeTolerance {
 fn build_cache(experiment: &Value) -> HashMap<String, Value> {
     let mut cache = HashMap::new();
     let method = experiment.get("method").and_then(Value::as_array);
-    let probes = experiment
-        .get("steady-state-hypothesis")
-        .and_then(|h| h.get("probes"))
-        .and_then(Value::as_array);
-    for a in method
-        .into_iter()
-        .flatten()
-        .chain(probes.into_iter().flatten())
-    {
+    let probes = experiment.get("steady-state-hypothesis").and_then(|h| h.get("probes")).and_then(Value::as_array);
+    for a in method.into_iter().flatten().chain(probes.into_iter().flatten()) {
         if let Some(name) = a.get("name").and_then(Value::as_str)
             && a.get("ref").is_none()
         {
@@ -129,9 +119,7 @@ fn build_cache(experiment: &Value) -> HashMap<String, Value> {
 }
 
 fn list<'a>(v: Option<&'a Value>) -> &'a [Value] {
-    v.and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
 }
 
 impl Engine {
@@ -160,6 +148,50 @@ impl Engine {
             status: Mutex::new(None),
             deviated: AtomicBool::new(false),
             handled_stops: AtomicU64::new(0),
+            history: super::history::History::default(),
+        })
+    }
+
+    /// Like [`Engine::new`], continuing a session that already did `history`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn resume(
+        experiment: Value,
+        configuration: Map<String, Value>,
+        secrets: Map<String, Value>,
+        opts: RunOptions,
+        rec: Arc<Recorder>,
+        approver: Arc<dyn Approver>,
+        stop: StopHandle,
+        history: super::history::History,
+    ) -> Arc<Self> {
+        if let Some((who, _, reason)) = &history.stopped {
+            // A STOP before the crash is still a STOP: say so, then carry on stopping.
+            let why = format!(
+                "stopped by {who} before the console died{}",
+                reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+            );
+            stop.stop(super::stop::StopRequest::new("gameday", "resume", Some(&why)));
+        }
+        for pgid in &history.leftover_groups {
+            // Whatever of an interrupted activity still runs must not outlive it.
+            crate::providers::process::kill_group(*pgid);
+        }
+        let next_run = history.max_run + 1;
+        let cache = build_cache(&experiment);
+        Arc::new(Self {
+            experiment,
+            configuration,
+            secrets,
+            opts,
+            rec,
+            approver,
+            stop,
+            cache,
+            next_run: AtomicU64::new(next_run),
+            status: Mutex::new(None),
+            deviated: AtomicBool::new(false),
+            handled_stops: AtomicU64::new(0),
+            history,
         })
     }
 
@@ -194,11 +226,7 @@ impl Engine {
         let seen = self.handled_stops.swap(total, Ordering::SeqCst);
         for n in seen + 1..=total {
             if let Some(r) = self.stop.request(n) {
-                self.record(EventBody::Stop {
-                    who: r.who,
-                    source: r.source,
-                    reason: r.reason,
-                });
+                self.record(EventBody::Stop { who: r.who, source: r.source, reason: r.reason });
             }
         }
     }
@@ -211,8 +239,8 @@ impl Engine {
     pub async fn run(self: &Arc<Self>) -> Outcome {
         let started = Instant::now();
         let ssh = self.experiment.get("steady-state-hypothesis");
-        let with_ssh = ssh.is_some_and(py_truthy)
-            && ssh.is_some_and(|h| py_truthy(h.get("probes").unwrap_or(&Value::Null)));
+        let with_ssh =
+            ssh.is_some_and(py_truthy) && ssh.is_some_and(|h| py_truthy(h.get("probes").unwrap_or(&Value::Null)));
         if !with_ssh {
             self.record(EventBody::Warning {
                 message: "No steady state hypothesis defined. That's ok, just exploring.".into(),
@@ -243,9 +271,7 @@ impl Engine {
             end: iso(&Utc::now()),
             duration: started.elapsed().as_secs_f64(),
         });
-        self.record(EventBody::PhaseChanged {
-            phase: Phase::Ended,
-        });
+        self.record(EventBody::PhaseChanged { phase: Phase::Ended });
         let _ = self.rec.sync();
         Outcome { status, deviated }
     }
@@ -253,9 +279,7 @@ impl Engine {
     async fn main_phases(self: &Arc<Self>, with_ssh: bool) -> Result<(), Halt> {
         let strategy = self.opts.hypothesis_strategy;
         if with_ssh && strategy.before() {
-            self.record(EventBody::PhaseChanged {
-                phase: Phase::Before,
-            });
+            self.record(EventBody::PhaseChanged { phase: Phase::Before });
             let (met, errored) = self.hypothesis(Phase::Before).await?;
             if !met {
                 self.set_status(if errored { "failed" } else { "completed" });
@@ -268,9 +292,7 @@ impl Engine {
             let done = Arc::clone(&during_done);
             tokio::spawn(async move { me.continuous(done).await })
         });
-        self.record(EventBody::PhaseChanged {
-            phase: Phase::Method,
-        });
+        self.record(EventBody::PhaseChanged { phase: Phase::Method });
         let method = self.method().await;
         during_done.store(true, Ordering::SeqCst);
         let during_result = match during {
@@ -283,13 +305,8 @@ impl Engine {
             return Err(Halt::Interrupted);
         }
         let status = self.status();
-        if !matches!(status.as_deref(), Some("interrupted" | "aborted"))
-            && with_ssh
-            && strategy.after()
-        {
-            self.record(EventBody::PhaseChanged {
-                phase: Phase::After,
-            });
+        if !matches!(status.as_deref(), Some("interrupted" | "aborted")) && with_ssh && strategy.after() {
+            self.record(EventBody::PhaseChanged { phase: Phase::After });
             let (met, errored) = self.hypothesis(Phase::After).await?;
             if !met {
                 self.deviated.store(true, Ordering::SeqCst);
@@ -301,11 +318,11 @@ impl Engine {
 
     /// Check the hypothesis once. Returns (met, a probe errored).
     async fn hypothesis(self: &Arc<Self>, phase: Phase) -> Result<(bool, bool), Halt> {
-        let probes = list(
-            self.experiment
-                .get("steady-state-hypothesis")
-                .and_then(|h| h.get("probes")),
-        );
+        let probes = list(self.experiment.get("steady-state-hypothesis").and_then(|h| h.get("probes")));
+        if let Some(met) = self.history.hypotheses.get(&phase) {
+            // Checked before the console died: keep that verdict.
+            return Ok((met.unwrap_or(false), false));
+        }
         self.record(EventBody::HypothesisStarted { phase });
         let seen = self.handled_stops.load(Ordering::SeqCst);
         for (i, probe) in probes.iter().enumerate() {
@@ -316,26 +333,17 @@ impl Engine {
                 Ran::Interrupted | Ran::NotStarted => return Err(Halt::Interrupted),
                 Ran::Crashed(_) => return Err(Halt::Aborted),
                 Ran::Failed => {
-                    self.record(EventBody::HypothesisFinished {
-                        phase,
-                        met: Some(false),
-                    });
+                    self.record(EventBody::HypothesisFinished { phase, met: Some(false) });
                     return Ok((false, true));
                 }
                 Ran::Succeeded { checked: false, .. } => {
-                    self.record(EventBody::HypothesisFinished {
-                        phase,
-                        met: Some(false),
-                    });
+                    self.record(EventBody::HypothesisFinished { phase, met: Some(false) });
                     return Ok((false, false));
                 }
                 Ran::Succeeded { .. } | Ran::Skipped => {}
             }
         }
-        self.record(EventBody::HypothesisFinished {
-            phase,
-            met: Some(true),
-        });
+        self.record(EventBody::HypothesisFinished { phase, met: Some(true) });
         Ok((true, false))
     }
 
@@ -344,11 +352,7 @@ impl Engine {
         let freq = Duration::from_secs_f64(self.opts.hypothesis_frequency.max(0.0));
         let (mut iterations, mut failed) = (0u32, 0u32);
         while !done.load(Ordering::SeqCst) {
-            if matches!(
-                self.status().as_deref(),
-                Some("failed" | "interrupted" | "aborted")
-            ) || self.stopped()
-            {
+            if matches!(self.status().as_deref(), Some("failed" | "interrupted" | "aborted")) || self.stopped() {
                 break;
             }
             iterations += 1;
@@ -356,7 +360,9 @@ impl Engine {
             if !met {
                 failed += 1;
                 self.record(EventBody::Warning {
-                    message: format!("the steady state was not met during the method ({failed} of {iterations} checks so far)"),
+                    message: format!(
+                        "the steady state was not met during the method ({failed} of {iterations} checks so far)"
+                    ),
                 });
                 if self.opts.fail_fast {
                     self.set_status("failed");
@@ -387,14 +393,9 @@ impl Engine {
                 let me = Arc::clone(self);
                 let act = activity.clone();
                 let c = cancel.clone();
-                background.push(tokio::spawn(async move {
-                    me.execute(Phase::Method, i, &act, &c, false).await
-                }));
+                background.push(tokio::spawn(async move { me.execute(Phase::Method, i, &act, &c, false).await }));
             } else {
-                match self
-                    .execute(Phase::Method, i, activity, &cancel, false)
-                    .await
-                {
+                match self.execute(Phase::Method, i, activity, &cancel, false).await {
                     Ran::Interrupted | Ran::NotStarted => {
                         result = Err(Halt::Interrupted);
                         break;
@@ -406,10 +407,7 @@ impl Engine {
                     _ => {}
                 }
             }
-            if matches!(
-                self.status().as_deref(),
-                Some("aborted" | "failed" | "interrupted")
-            ) {
+            if matches!(self.status().as_deref(), Some("aborted" | "failed" | "interrupted")) {
                 break;
             }
         }
@@ -428,9 +426,7 @@ impl Engine {
         match self.opts.rollback_strategy {
             RollbackStrategy::Always => true,
             RollbackStrategy::Never => false,
-            RollbackStrategy::Default => {
-                !matches!(status.as_deref(), Some("failed" | "interrupted"))
-            }
+            RollbackStrategy::Default => !matches!(status.as_deref(), Some("failed" | "interrupted")),
             RollbackStrategy::Deviated => self.deviated.load(Ordering::SeqCst),
         }
     }
@@ -439,9 +435,7 @@ impl Engine {
         if !self.should_roll_back() {
             return;
         }
-        self.record(EventBody::PhaseChanged {
-            phase: Phase::Rollbacks,
-        });
+        self.record(EventBody::PhaseChanged { phase: Phase::Rollbacks });
         let rollbacks = list(self.experiment.get("rollbacks"));
         let seen = self.stop.count();
         self.handled_stops.store(seen, Ordering::SeqCst);
@@ -456,15 +450,10 @@ impl Engine {
                 let me = Arc::clone(self);
                 let act = activity.clone();
                 let c = cancel.clone();
-                background.push(tokio::spawn(async move {
-                    me.execute(Phase::Rollbacks, i, &act, &c, false).await
-                }));
+                background.push(tokio::spawn(async move { me.execute(Phase::Rollbacks, i, &act, &c, false).await }));
                 continue;
             }
-            match self
-                .execute(Phase::Rollbacks, i, activity, &cancel, false)
-                .await
-            {
+            match self.execute(Phase::Rollbacks, i, activity, &cancel, false).await {
                 Ran::Interrupted | Ran::NotStarted => {
                     self.set_status("interrupted");
                     break;
@@ -511,24 +500,10 @@ impl Engine {
     }
 
     async fn ask(&self, phase: Phase, index: usize, activity: &Value) -> Option<Decision> {
-        let name = activity
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let name = activity.get("name").and_then(Value::as_str).unwrap_or("").to_string();
         let manual = activity.get("type").and_then(Value::as_str) == Some("manual");
-        let proposal = Proposal {
-            phase,
-            index,
-            name: name.clone(),
-            preview: self.preview(activity),
-            manual,
-        };
-        self.record(EventBody::Proposal {
-            phase,
-            index,
-            name: name.clone(),
-        });
+        let proposal = Proposal { phase, index, name: name.clone(), preview: self.preview(activity), manual };
+        self.record(EventBody::Proposal { phase, index, name: name.clone() });
         let seen = self.handled_stops.load(Ordering::SeqCst);
         let decision = tokio::select! {
             // STOP first: a withdrawn question must read as the STOP it is.
@@ -554,9 +529,7 @@ impl Engine {
         let Some(s) = secs.as_f64().filter(|s| s.is_finite() && *s > 0.0) else {
             return true;
         };
-        self.record(EventBody::Warning {
-            message: format!("pausing for {s}s"),
-        });
+        self.record(EventBody::Warning { message: format!("pausing for {s}s") });
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs_f64(s.min(1e9))) => true,
             _ = cancel.cancelled() => false,
@@ -565,14 +538,7 @@ impl Engine {
 
     /// Execute one activity (resolving `ref`), record it, and evaluate its
     /// tolerance when `check` (steady-state probes).
-    async fn execute(
-        &self,
-        phase: Phase,
-        index: usize,
-        raw: &Value,
-        cancel: &CancellationToken,
-        check: bool,
-    ) -> Ran {
+    async fn execute(&self, phase: Phase, index: usize, raw: &Value, cancel: &CancellationToken, check: bool) -> Ran {
         let activity = match raw.get("ref").and_then(Value::as_str) {
             Some(r) => match self.cache.get(r) {
                 Some(a) => {
@@ -587,25 +553,33 @@ impl Engine {
             },
             None => raw.clone(),
         };
-        let kind = activity
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        if let Some(done) = self.history.finished.get(&(phase, index)) {
+            return match done.status.as_deref() {
+                Some("failed") => Ran::Failed,
+                _ if done.skipped => Ran::Skipped,
+                _ => Ran::Succeeded { output: done.output.clone(), checked: done.tolerance_met != Some(false) },
+            };
+        }
+        let resumed = self.history.was_interrupted(phase, index);
+        if resumed {
+            self.record(EventBody::Warning {
+                message: format!(
+                    "'{}' was running when the console stopped; it is marked interrupted and offered again",
+                    activity.get("name").and_then(Value::as_str).unwrap_or("")
+                ),
+            });
+        }
+        let kind = activity.get("type").and_then(Value::as_str).unwrap_or("").to_string();
         let manual = kind == "manual";
         let mut skip: Option<Value> = None;
         let mut manual_result: Option<Decision> = None;
-        if self.gated(phase, &activity) {
+        if self.gated(phase, &activity) || (resumed && !self.opts.headless) {
             if manual && self.opts.headless {
                 skip = Some(json!({"decision": "skip", "who": "auto", "reason": "headless run"}));
                 self.record(EventBody::Decision {
                     phase,
                     index,
-                    name: activity
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .into(),
+                    name: activity.get("name").and_then(Value::as_str).unwrap_or("").into(),
                     decision: DecisionKind::Skip,
                     who: "auto".into(),
                     reason: Some("headless run".into()),
@@ -616,8 +590,7 @@ impl Engine {
                     Some(d) => match d.kind {
                         DecisionKind::Confirm => {}
                         DecisionKind::Skip => {
-                            skip =
-                                Some(json!({"decision": "skip", "who": d.who, "reason": d.reason}));
+                            skip = Some(json!({"decision": "skip", "who": d.who, "reason": d.reason}));
                         }
                         DecisionKind::Abort => {
                             self.stop.stop(super::stop::StopRequest {
@@ -635,11 +608,7 @@ impl Engine {
         }
         // An activity-level `dry` replaces the run's dry mode (and, not being
         // one of Chaos Toolkit's enum values, turns it off).
-        let dry = if activity.get("dry").is_some() {
-            None
-        } else {
-            self.opts.dry
-        };
+        let dry = if activity.get("dry").is_some() { None } else { self.opts.dry };
         let is_dry = match dry {
             Some(Dry::Actions) => kind == "action",
             Some(Dry::Probes) => kind == "probe",
@@ -647,10 +616,7 @@ impl Engine {
             _ => false,
         } || skip.is_some()
             || manual;
-        let pauses = activity
-            .get("pauses")
-            .map(|p| substitute(p, &self.scope()))
-            .unwrap_or(Value::Null);
+        let pauses = activity.get("pauses").map(|p| substitute(p, &self.scope())).unwrap_or(Value::Null);
         let pause_allowed = dry != Some(Dry::Pause) && !is_dry;
         if let Some(before) = pauses.get("before")
             && pause_allowed
@@ -661,20 +627,11 @@ impl Engine {
         let run = self.next_run.fetch_add(1, Ordering::SeqCst);
         let start = Utc::now();
         let clock = Instant::now();
-        self.record(EventBody::ActivityStarted {
-            run,
-            phase,
-            index,
-            activity: activity.clone(),
-            start: iso(&start),
-        });
+        self.record(EventBody::ActivityStarted { run, phase, index, activity: activity.clone(), start: iso(&start) });
         let result = if is_dry {
             Ok(Value::Null)
         } else {
-            let live = Live {
-                rec: &self.rec,
-                run,
-            };
+            let live = Live { rec: &self.rec, run };
             let ctx = providers::Context {
                 scope: self.scope(),
                 cancel: cancel.clone(),
@@ -684,15 +641,9 @@ impl Engine {
             providers::run(&activity, &ctx).await
         };
         let (mut status, mut exception, output, ran) = match result {
-            Ok(out) => (
-                Some("succeeded".to_string()),
-                None,
-                out.clone(),
-                Ran::Succeeded {
-                    output: out,
-                    checked: true,
-                },
-            ),
+            Ok(out) => {
+                (Some("succeeded".to_string()), None, out.clone(), Ran::Succeeded { output: out, checked: true })
+            }
             Err(ProviderError::Failed(msg)) => (
                 Some("failed".to_string()),
                 Some(vec![format!("chaoslib.exceptions.ActivityFailed: {msg}\n")]),
@@ -706,12 +657,7 @@ impl Engine {
                         activity.get("name").and_then(Value::as_str).unwrap_or("")
                     ),
                 });
-                (
-                    None,
-                    Some(vec![format!("{msg}\n")]),
-                    Value::Null,
-                    Ran::Crashed(msg),
-                )
+                (None, Some(vec![format!("{msg}\n")]), Value::Null, Ran::Crashed(msg))
             }
             Err(ProviderError::Interrupted) => (None, None, Value::Null, Ran::Interrupted),
         };
@@ -725,10 +671,7 @@ impl Engine {
             )]);
         }
         let mut ran = if skip.is_some() { Ran::Skipped } else { ran };
-        if manual_result
-            .as_ref()
-            .is_some_and(|d| d.kind == DecisionKind::Failed)
-        {
+        if manual_result.as_ref().is_some_and(|d| d.kind == DecisionKind::Failed) {
             ran = Ran::Failed;
         }
         // Tolerance check for steady-state probes.
@@ -736,9 +679,7 @@ impl Engine {
         if check {
             tolerance_met = Some(match &ran {
                 Ran::Failed => false,
-                Ran::Succeeded { output, .. }
-                    if !matches!(dry, Some(Dry::Probes | Dry::Activities)) =>
-                {
+                Ran::Succeeded { output, .. } if !matches!(dry, Some(Dry::Probes | Dry::Activities)) => {
                     match self.check_tolerance(&activity, output, cancel).await {
                         Ok(met) => met,
                         Err(msg) => {
@@ -756,19 +697,12 @@ impl Engine {
                 tolerance_met = None;
             }
         }
-        let gameday = skip.or_else(|| {
-            manual_result
-                .as_ref()
-                .map(|d| json!({"decision": d.kind, "who": d.who, "note": d.reason}))
-        });
+        let gameday = skip
+            .or_else(|| manual_result.as_ref().map(|d| json!({"decision": d.kind, "who": d.who, "note": d.reason})));
         self.record(EventBody::ActivityFinished {
             run,
             output,
-            status: if matches!(ran, Ran::Interrupted) {
-                None
-            } else {
-                status
-            },
+            status: if matches!(ran, Ran::Interrupted) { None } else { status },
             exception,
             end: iso(&Utc::now()),
             duration: clock.elapsed().as_secs_f64(),
@@ -796,10 +730,8 @@ impl Engine {
         };
         if tolerance.get("type").and_then(Value::as_str) == Some("probe") {
             let mut probe = tolerance.clone();
-            let Some(args) = probe
-                .get_mut("provider")
-                .and_then(|p| p.get_mut("arguments"))
-                .and_then(Value::as_object_mut)
+            let Some(args) =
+                probe.get_mut("provider").and_then(|p| p.get_mut("arguments")).and_then(Value::as_object_mut)
             else {
                 return Err("a probe tolerance needs `provider.arguments`".into());
             };

@@ -19,12 +19,7 @@ pub struct StopRequest {
 
 impl StopRequest {
     pub fn new(who: &str, source: &str, reason: Option<&str>) -> Self {
-        Self {
-            who: who.into(),
-            source: source.into(),
-            reason: reason.map(str::to_string),
-            skip_rollbacks: false,
-        }
+        Self { who: who.into(), source: source.into(), reason: reason.map(str::to_string), skip_rollbacks: false }
     }
 }
 
@@ -43,10 +38,7 @@ impl Default for StopHandle {
 
 impl StopHandle {
     pub fn new() -> Self {
-        Self {
-            count: Arc::new(watch::Sender::new(0)),
-            requests: Arc::new(Mutex::new(Vec::new())),
-        }
+        Self { count: Arc::new(watch::Sender::new(0)), requests: Arc::new(Mutex::new(Vec::new())) }
     }
 
     /// Raise STOP. Never blocks.

@@ -14,10 +14,7 @@ pub struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     pub fn new(configuration: &'a Map<String, Value>, secrets: &'a Map<String, Value>) -> Self {
-        Self {
-            configuration,
-            secrets,
-        }
+        Self { configuration, secrets }
     }
 
     /// True when there is nothing to substitute with; several providers skip
@@ -28,12 +25,9 @@ impl<'a> Scope<'a> {
 
     /// Look a name up.
     pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.configuration.get(name).or_else(|| {
-            self.secrets
-                .values()
-                .filter_map(Value::as_object)
-                .find_map(|scope| scope.get(name))
-        })
+        self.configuration
+            .get(name)
+            .or_else(|| self.secrets.values().filter_map(Value::as_object).find_map(|scope| scope.get(name)))
     }
 }
 
@@ -47,8 +41,7 @@ static PATTERN: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// known name yields the value itself, with its type.
 pub fn substitute_str(s: &str, scope: &Scope) -> Value {
     if let Some(c) = PATTERN.captures(s)
-        && c.get(0)
-            .is_some_and(|m| m.start() == 0 && m.end() == s.len())
+        && c.get(0).is_some_and(|m| m.start() == 0 && m.end() == s.len())
         && let Some(name) = c.get(3)
         && let Some(v) = scope.get(name.as_str())
     {
@@ -72,11 +65,7 @@ pub fn substitute(v: &Value, scope: &Scope) -> Value {
     match v {
         Value::String(s) if !s.is_empty() => substitute_str(s, scope),
         Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, scope)).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), substitute(v, scope)))
-                .collect(),
-        ),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, scope))).collect()),
         other => other.clone(),
     }
 }
@@ -89,9 +78,7 @@ mod tests {
     fn check(input: Value, expected: Value) {
         let config = json!({"n": 3, "flag": true, "lst": [1, 2]});
         let secrets = json!({"s": {"n": 99, "tok": "abc"}});
-        let (Value::Object(c), Value::Object(s)) = (config, secrets) else {
-            panic!()
-        };
+        let (Value::Object(c), Value::Object(s)) = (config, secrets) else { panic!() };
         assert_eq!(substitute(&input, &Scope::new(&c, &s)), expected);
     }
 

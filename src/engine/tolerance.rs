@@ -75,9 +75,7 @@ pub fn within_tolerance(
                 let lo = py_cmp(&items[0], value);
                 let hi = py_cmp(value, &items[1]);
                 return match (lo, hi) {
-                    (Some(a), Some(b)) => {
-                        Ok((a != Ordering::Greater && b != Ordering::Greater).into())
-                    }
+                    (Some(a), Some(b)) => Ok((a != Ordering::Greater && b != Ordering::Greater).into()),
                     _ => Err(ToleranceError(format!(
                         "cannot compare {} with the range {}",
                         py_str(value),
@@ -94,9 +92,7 @@ pub fn within_tolerance(
                     .get_mut("provider")
                     .and_then(|p| p.get_mut("arguments"))
                     .and_then(Value::as_object_mut)
-                    .ok_or_else(|| {
-                        ToleranceError("a probe tolerance needs `provider.arguments`".into())
-                    })?;
+                    .ok_or_else(|| ToleranceError("a probe tolerance needs `provider.arguments`".into()))?;
                 args.insert("value".into(), value.clone());
                 Ok(probes.run(&probe)?.into())
             }
@@ -122,10 +118,9 @@ pub fn within_tolerance(
                     None => return Ok(Verdict::NotMet),
                 };
                 let bounds = t.get("range").and_then(Value::as_array);
-                let (Some(lo), Some(hi)) = (
-                    bounds.and_then(|b| b.first()).and_then(decimal),
-                    bounds.and_then(|b| b.get(1)).and_then(decimal),
-                ) else {
+                let (Some(lo), Some(hi)) =
+                    (bounds.and_then(|b| b.first()).and_then(decimal), bounds.and_then(|b| b.get(1)).and_then(decimal))
+                else {
                     return Err(ToleranceError("range needs two numbers".into()));
                 };
                 Ok((lo <= v && v <= hi).into())
@@ -139,17 +134,11 @@ pub fn within_tolerance(
     }
 }
 
-fn jsonpath(
-    t: &serde_json::Map<String, Value>,
-    value: &Value,
-    scope: &Scope,
-) -> Result<Verdict, ToleranceError> {
+fn jsonpath(t: &serde_json::Map<String, Value>, value: &Value, scope: &Scope) -> Result<Verdict, ToleranceError> {
     let path = substitute(t.get("path").unwrap_or(&Value::Null), scope);
-    let path = path
-        .as_str()
-        .ok_or_else(|| ToleranceError("jsonpath `path` must be a string".into()))?;
-    let compiled = super::jsonpath::parse(path)
-        .map_err(|e| ToleranceError(format!("JSON path {path} is invalid: {e}")))?;
+    let path = path.as_str().ok_or_else(|| ToleranceError("jsonpath `path` must be a string".into()))?;
+    let compiled =
+        super::jsonpath::parse(path).map_err(|e| ToleranceError(format!("JSON path {path} is invalid: {e}")))?;
     let tol = Value::Object(t.clone());
     let mut doc = target(&tol, value).clone();
     if let Value::String(s) = &doc
@@ -168,8 +157,7 @@ fn jsonpath(
             Value::Array(items) => items,
             other => vec![other],
         };
-        result = values.len() == expected.len()
-            && values.iter().zip(&expected).all(|(a, b)| py_eq(a, b));
+        result = values.len() == expected.len() && values.iter().zip(&expected).all(|(a, b)| py_eq(a, b));
     }
     Ok(result.into())
 }
@@ -188,8 +176,7 @@ mod tests {
 
     fn check(tol: Value, value: Value) -> Verdict {
         let empty = Map::new();
-        within_tolerance(&tol, &value, &Scope::new(&empty, &empty), &NoProbes)
-            .unwrap_or(Verdict::NotMet)
+        within_tolerance(&tol, &value, &Scope::new(&empty, &empty), &NoProbes).unwrap_or(Verdict::NotMet)
     }
 
     #[test]
@@ -203,24 +190,12 @@ mod tests {
         assert_eq!(check(json!([1, 10]), json!(5)), Verdict::Met);
         assert_eq!(check(json!([200]), json!({"status": 200})), Verdict::Met);
         assert_eq!(
-            check(
-                json!({"type": "regex", "pattern": "[0-9]{2}", "target": "body"}),
-                http.clone()
-            ),
+            check(json!({"type": "regex", "pattern": "[0-9]{2}", "target": "body"}), http.clone()),
             Verdict::Met
         );
+        assert_eq!(check(json!({"type": "range", "range": [200, 299], "target": "status"}), http), Verdict::Met);
         assert_eq!(
-            check(
-                json!({"type": "range", "range": [200, 299], "target": "status"}),
-                http
-            ),
-            Verdict::Met
-        );
-        assert_eq!(
-            check(
-                json!({"type": "range", "range": [1, 10], "target": "stdout"}),
-                json!({"stdout": "5\n"})
-            ),
+            check(json!({"type": "range", "range": [1, 10], "target": "stdout"}), json!({"stdout": "5\n"})),
             Verdict::Met
         );
     }

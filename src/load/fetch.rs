@@ -14,27 +14,16 @@ pub(super) async fn fetch(url: &str, opts: &LoadOptions) -> Result<Loaded, LoadE
         .tls_danger_accept_invalid_certs(!opts.verify_tls)
         .build()
         .map_err(|e| LoadError::Fetch(format!("cannot set up an HTTP client: {}", chain(&e))))?;
-    let mut request = client
-        .get(url)
-        .header("Accept", "application/json, application/x-yaml");
+    let mut request = client.get(url).header("Accept", "application/json, application/x-yaml");
     if let Some(auth) = authorization(url, opts) {
         request = request.header("Authorization", auth);
     }
-    let mut response = request
-        .send()
-        .await
-        .map_err(|e| LoadError::Fetch(format!("cannot reach {url}: {}", chain(&e))))?;
+    let mut response =
+        request.send().await.map_err(|e| LoadError::Fetch(format!("cannot reach {url}: {}", chain(&e))))?;
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get("Content-Type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64)
-    {
+    let content_type =
+        response.headers().get("Content-Type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    if response.content_length().is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64) {
         return Err(too_large(url));
     }
     let mut body = Vec::new();
@@ -49,24 +38,14 @@ pub(super) async fn fetch(url: &str, opts: &LoadOptions) -> Result<Loaded, LoadE
         body.extend_from_slice(&chunk);
     }
     if status != reqwest::StatusCode::OK {
-        return Err(LoadError::Fetch(
-            String::from_utf8_lossy(&body).into_owned(),
-        ));
+        return Err(LoadError::Fetch(String::from_utf8_lossy(&body).into_owned()));
     }
     let (doc, format) = parse_body(url, &body, &content_type)?;
-    Ok(Loaded {
-        doc,
-        origin: url.to_string(),
-        format,
-        raw: String::from_utf8_lossy(&body).into_owned(),
-    })
+    Ok(Loaded { doc, origin: url.to_string(), format, raw: String::from_utf8_lossy(&body).into_owned() })
 }
 
 fn too_large(url: &str) -> LoadError {
-    LoadError::TooLarge {
-        file: url.to_string(),
-        limit: MAX_DOCUMENT_BYTES,
-    }
+    LoadError::TooLarge { file: url.to_string(), limit: MAX_DOCUMENT_BYTES }
 }
 
 /// An error and its causes, joined, so "error sending request" says why.
@@ -88,10 +67,7 @@ fn authorization(url: &str, opts: &LoadOptions) -> Option<String> {
         return Some(format!("bearer {}", token.trim()));
     }
     let netloc = netloc(url);
-    opts.auths
-        .iter()
-        .find(|a| a.netloc == netloc)
-        .map(|a| format!("{} {}", a.kind, a.value))
+    opts.auths.iter().find(|a| a.netloc == netloc).map(|a| format!("{} {}", a.kind, a.value))
 }
 
 /// The URL's authority exactly as written (Python's `urlparse(...).netloc`).
@@ -123,16 +99,9 @@ fn formats_for(url: &str, content_type: &str) -> Vec<Format> {
 
 /// Parse with each candidate format; when all fail, report the error of the
 /// one the text most looks like (JSON if it starts with `{` or `[`).
-fn parse_body(
-    url: &str,
-    body: &[u8],
-    content_type: &str,
-) -> Result<(serde_json::Value, Format), LoadError> {
+fn parse_body(url: &str, body: &[u8], content_type: &str) -> Result<(serde_json::Value, Format), LoadError> {
     let formats = formats_for(url, content_type);
-    let looks_json = body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{' || *b == b'[');
+    let looks_json = body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[');
     let mut reported = None;
     for format in formats {
         match parse_document(url, body, format) {
@@ -173,16 +142,12 @@ mod tests {
             let mut stream = loop {
                 match listener.accept() {
                     Ok((s, _)) => break s,
-                    Err(_) if Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(10))
-                    }
+                    Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
                     Err(e) => panic!("no client connected: {e}"),
                 }
             };
             stream.set_nonblocking(false).unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(5)))
-                .unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let mut request = Vec::new();
             let mut buf = [0u8; 1024];
             while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 65536 {
@@ -207,27 +172,20 @@ mod tests {
     #[tokio::test]
     async fn json_200_is_parsed_and_accept_header_sent() {
         let (base, server) = serve_once("200 OK", "application/json", r#"{"title": "t"}"#);
-        let loaded = load_with(&format!("{base}/exp"), &LoadOptions::default())
-            .await
-            .unwrap();
+        let loaded = load_with(&format!("{base}/exp"), &LoadOptions::default()).await.unwrap();
         assert_eq!(loaded.doc["title"], "t");
         assert_eq!(loaded.format, Format::Json);
         assert_eq!(loaded.raw, r#"{"title": "t"}"#);
         let request = server.join().unwrap();
         assert!(request.starts_with("GET /exp HTTP/1.1"), "{request}");
-        assert_eq!(
-            header(&request, "accept"),
-            Some("application/json, application/x-yaml")
-        );
+        assert_eq!(header(&request, "accept"), Some("application/json, application/x-yaml"));
         assert_eq!(header(&request, "authorization"), None);
     }
 
     #[tokio::test]
     async fn yaml_200_is_parsed() {
         let (base, server) = serve_once("200 OK", "application/x-yaml", "title: t\ntags: [a]\n");
-        let loaded = load_with(&format!("{base}/e"), &LoadOptions::default())
-            .await
-            .unwrap();
+        let loaded = load_with(&format!("{base}/e"), &LoadOptions::default()).await.unwrap();
         assert_eq!(loaded.doc["tags"][0], "a");
         assert_eq!(loaded.format, Format::Yaml);
         server.join().unwrap();
@@ -236,9 +194,7 @@ mod tests {
     #[tokio::test]
     async fn text_plain_tries_json_then_yaml() {
         let (base, server) = serve_once("200 OK", "text/plain; charset=utf-8", "title: t\n");
-        let loaded = load_with(&format!("{base}/e"), &LoadOptions::default())
-            .await
-            .unwrap();
+        let loaded = load_with(&format!("{base}/e"), &LoadOptions::default()).await.unwrap();
         assert_eq!(loaded.format, Format::Yaml);
         server.join().unwrap();
     }
@@ -246,13 +202,8 @@ mod tests {
     #[tokio::test]
     async fn not_found_reports_the_body() {
         let (base, server) = serve_once("404 Not Found", "text/plain", "no such experiment");
-        let err = load_with(&format!("{base}/missing.json"), &LoadOptions::default())
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Failed to fetch the experiment: no such experiment"
-        );
+        let err = load_with(&format!("{base}/missing.json"), &LoadOptions::default()).await.unwrap_err();
+        assert_eq!(err.to_string(), "Failed to fetch the experiment: no such experiment");
         server.join().unwrap();
     }
 
@@ -294,10 +245,7 @@ mod tests {
         let (base, server) = serve_once("200 OK", "application/json", "{\"a\": }");
         let url = format!("{base}/e.json");
         let err = load_with(&url, &LoadOptions::default()).await.unwrap_err();
-        assert!(
-            err.to_string().starts_with(&format!("{url}:1:7: ")),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with(&format!("{url}:1:7: ")), "{err}");
         server.join().unwrap();
     }
 
@@ -307,31 +255,16 @@ mod tests {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let opts = LoadOptions {
-            timeout: Duration::from_secs(5),
-            ..LoadOptions::default()
-        };
-        let err = load_with(&format!("http://127.0.0.1:{port}/e.json"), &opts)
-            .await
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("Failed to fetch the experiment: cannot reach"),
-            "{err}"
-        );
+        let opts = LoadOptions { timeout: Duration::from_secs(5), ..LoadOptions::default() };
+        let err = load_with(&format!("http://127.0.0.1:{port}/e.json"), &opts).await.unwrap_err();
+        assert!(err.to_string().starts_with("Failed to fetch the experiment: cannot reach"), "{err}");
     }
 
     #[test]
     fn content_type_and_extension_pick_the_parser() {
-        assert_eq!(
-            formats_for("http://h/x", "application/json; charset=utf-8"),
-            [Format::Json]
-        );
+        assert_eq!(formats_for("http://h/x", "application/json; charset=utf-8"), [Format::Json]);
         assert_eq!(formats_for("http://h/x.json", "text/yaml"), [Format::Yaml]);
-        assert_eq!(
-            formats_for("http://h/x.yml?v=1", "text/html"),
-            [Format::Yaml]
-        );
+        assert_eq!(formats_for("http://h/x.yml?v=1", "text/html"), [Format::Yaml]);
         assert_eq!(formats_for("http://h/x", ""), [Format::Json, Format::Yaml]);
         assert_eq!(netloc("https://u@h:8443/p?q"), "u@h:8443");
     }

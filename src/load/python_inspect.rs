@@ -27,11 +27,7 @@ pub enum Query {
     /// A python provider: import `module`, find `func` among its functions
     /// and builtins, and bind the argument names (plus `secrets` and
     /// `configuration` when the signature names them) to its signature.
-    Activity {
-        module: String,
-        func: String,
-        args: Vec<String>,
-    },
+    Activity { module: String, func: String, args: Vec<String> },
     /// A python control: import `module` and, if it has one, call its
     /// `validate_control(control)` (Chaos Toolkit does the same). `control`
     /// is the control's declaration as JSON text.
@@ -99,13 +95,9 @@ pub struct Raised {
 /// Why the interpreter gave no answers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InspectError {
-    #[error(
-        "could not start the Python interpreter '{python}' to check python providers: {reason}"
-    )]
+    #[error("could not start the Python interpreter '{python}' to check python providers: {reason}")]
     Start { python: String, reason: String },
-    #[error(
-        "the Python interpreter '{python}' did not answer the python provider checks: {reason}"
-    )]
+    #[error("the Python interpreter '{python}' did not answer the python provider checks: {reason}")]
     NoAnswer { python: String, reason: String },
 }
 
@@ -182,10 +174,7 @@ pub fn inspect(python: &str, queries: &[Query]) -> Result<Vec<Answer>, InspectEr
     if queries.is_empty() {
         return Ok(Vec::new());
     }
-    let no_answer = |reason: String| InspectError::NoAnswer {
-        python: python.to_string(),
-        reason,
-    };
+    let no_answer = |reason: String| InspectError::NoAnswer { python: python.to_string(), reason };
     let payload = serde_json::to_string(queries).map_err(|e| no_answer(e.to_string()))?;
     let script = SCRIPT.replace("MARKER", &format!("{MARKER:?}"));
     let mut child = Command::new(python)
@@ -196,10 +185,7 @@ pub fn inspect(python: &str, queries: &[Query]) -> Result<Vec<Answer>, InspectEr
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| InspectError::Start {
-            python: python.to_string(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| InspectError::Start { python: python.to_string(), reason: e.to_string() })?;
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + TIMEOUT;
@@ -210,33 +196,21 @@ pub fn inspect(python: &str, queries: &[Query]) -> Result<Vec<Answer>, InspectEr
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(no_answer(format!(
-                    "no answer within {} seconds",
-                    TIMEOUT.as_secs()
-                )));
+                return Err(no_answer(format!("no answer within {} seconds", TIMEOUT.as_secs())));
             }
             Err(e) => return Err(no_answer(e.to_string())),
         }
     };
     let out = stdout.join().unwrap_or_default();
     let err = stderr.join().unwrap_or_default();
-    let line = out
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix(MARKER))
-        .ok_or_else(|| {
-            let tail: Vec<&str> = err.lines().rev().take(5).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            no_answer(format!("exit status {status}; {}", tail.join(" | ")))
-        })?;
-    let answers: Vec<Answer> =
-        serde_json::from_str(line).map_err(|e| no_answer(format!("unreadable answer: {e}")))?;
+    let line = out.lines().rev().find_map(|l| l.strip_prefix(MARKER)).ok_or_else(|| {
+        let tail: Vec<&str> = err.lines().rev().take(5).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        no_answer(format!("exit status {status}; {}", tail.join(" | ")))
+    })?;
+    let answers: Vec<Answer> = serde_json::from_str(line).map_err(|e| no_answer(format!("unreadable answer: {e}")))?;
     if answers.len() != queries.len() {
-        return Err(no_answer(format!(
-            "{} answers for {} questions",
-            answers.len(),
-            queries.len()
-        )));
+        return Err(no_answer(format!("{} answers for {} questions", answers.len(), queries.len())));
     }
     Ok(answers)
 }
@@ -258,11 +232,7 @@ mod tests {
     use serde_json::json;
 
     fn q(module: &str, func: &str, args: &[&str]) -> Query {
-        Query::Activity {
-            module: module.into(),
-            func: func.into(),
-            args: args.iter().map(|s| s.to_string()).collect(),
-        }
+        Query::Activity { module: module.into(), func: func.into(), args: args.iter().map(|s| s.to_string()).collect() }
     }
 
     #[test]
@@ -276,33 +246,14 @@ mod tests {
                 q("os.path", "nope", &[]),
                 q("nope.nope", "x", &[]),
                 q("os", "getcwd", &[]),
-                Query::Control {
-                    module: "json".into(),
-                    control: json!({"name": "c"}).to_string(),
-                },
+                Query::Control { module: "json".into(), control: json!({"name": "c"}).to_string() },
             ],
         )
         .unwrap();
-        let found = |bind| {
-            Answer::Ok(Found {
-                found: true,
-                bind: Some(bind),
-                raised: None,
-            })
-        };
+        let found = |bind| Answer::Ok(Found { found: true, bind: Some(bind), raised: None });
         assert_eq!(answers[0], found(Bind::Ok));
-        assert_eq!(
-            answers[1],
-            found(Bind::Missing {
-                arg: "'path'".into()
-            })
-        );
-        assert_eq!(
-            answers[2],
-            found(Bind::Unexpected {
-                arg: "'zzz'".into()
-            })
-        );
+        assert_eq!(answers[1], found(Bind::Missing { arg: "'path'".into() }));
+        assert_eq!(answers[2], found(Bind::Unexpected { arg: "'zzz'".into() }));
         assert_eq!(answers[3], Answer::Ok(Found::default()));
         assert_eq!(answers[4], Answer::Missing);
         assert!(matches!(&answers[5], Answer::Ok(f) if f.found));

@@ -54,13 +54,7 @@ pub enum LoadError {
     #[error("'{0}' is not a supported source scheme.")]
     UnsupportedScheme(String),
     #[error("{file}:{line}:{column}: {message}\n{snippet}")]
-    Syntax {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-        snippet: String,
-    },
+    Syntax { file: String, line: usize, column: usize, message: String, snippet: String },
     #[error("{0}: the document is empty; there is no experiment in it")]
     Empty(String),
     #[error(
@@ -98,22 +92,14 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self {
-            verify_tls: true,
-            bearer_token: None,
-            auths: Vec::new(),
-            timeout: Duration::from_secs(30),
-        }
+        Self { verify_tls: true, bearer_token: None, auths: Vec::new(), timeout: Duration::from_secs(30) }
     }
 }
 
 impl LoadOptions {
     /// Defaults plus the bearer token from the environment, as Chaos Toolkit reads it.
     pub fn from_env() -> Self {
-        Self {
-            bearer_token: std::env::var("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN").ok(),
-            ..Self::default()
-        }
+        Self { bearer_token: std::env::var("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN").ok(), ..Self::default() }
     }
 }
 
@@ -129,9 +115,7 @@ pub async fn load_with(source: &str, opts: &LoadOptions) -> Result<Loaded, LoadE
         // Reading and parsing up to 10 MiB is blocking work.
         return tokio::task::spawn_blocking(move || load_path(&path))
             .await
-            .map_err(|e| {
-                LoadError::Other(format!("{source}: loading stopped unexpectedly: {e}"))
-            })?;
+            .map_err(|e| LoadError::Other(format!("{source}: loading stopped unexpectedly: {e}")))?;
     }
     match scheme_of(source) {
         None => {
@@ -161,9 +145,7 @@ pub fn load_path(path: &Path) -> Result<Loaded, LoadError> {
         _ => LoadError::Other(format!("{origin}: cannot be read: {e}")),
     })?;
     if meta.is_dir() {
-        return Err(LoadError::Other(format!(
-            "{origin}: is a directory, not an experiment file"
-        )));
+        return Err(LoadError::Other(format!("{origin}: is a directory, not an experiment file")));
     }
     if !meta.is_file() {
         // FIFOs and devices could block forever or never end.
@@ -177,14 +159,8 @@ pub fn load_path(path: &Path) -> Result<Loaded, LoadError> {
     }
     let bytes = read_bounded(path, &origin)?;
     let doc = parse_document(&origin, &bytes, format)?;
-    let raw = String::from_utf8(bytes)
-        .map_err(|_| LoadError::Other(format!("{origin}: is not valid UTF-8 text")))?;
-    Ok(Loaded {
-        doc,
-        origin,
-        format,
-        raw,
-    })
+    let raw = String::from_utf8(bytes).map_err(|_| LoadError::Other(format!("{origin}: is not valid UTF-8 text")))?;
+    Ok(Loaded { doc, origin, format, raw })
 }
 
 /// `.json` → JSON, `.yaml`/`.yml` → YAML, compared case-sensitively like
@@ -199,8 +175,7 @@ fn format_for_extension(path: &Path) -> Result<Format, LoadError> {
 
 /// Read at most [`MAX_DOCUMENT_BYTES`] (the file may grow after `metadata`).
 fn read_bounded(path: &Path, origin: &str) -> Result<Vec<u8>, LoadError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| LoadError::Other(format!("{origin}: cannot be opened: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| LoadError::Other(format!("{origin}: cannot be opened: {e}")))?;
     let mut bytes = Vec::new();
     file.take(MAX_DOCUMENT_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
@@ -212,10 +187,7 @@ fn read_bounded(path: &Path, origin: &str) -> Result<Vec<u8>, LoadError> {
 }
 
 fn too_large(origin: &str) -> LoadError {
-    LoadError::TooLarge {
-        file: origin.to_string(),
-        limit: MAX_DOCUMENT_BYTES,
-    }
+    LoadError::TooLarge { file: origin.to_string(), limit: MAX_DOCUMENT_BYTES }
 }
 
 /// Parse bytes as JSON or YAML, with file:line:column on errors.
@@ -232,10 +204,35 @@ pub fn parse_document(origin: &str, bytes: &[u8], format: Format) -> Result<Valu
     if text.trim().is_empty() {
         return Err(LoadError::Empty(origin.to_string()));
     }
-    match format {
+    on_parser_stack(origin, || match format {
         Format::Json => parse_json(origin, text),
         Format::Yaml => yaml::parse_yaml(origin, text),
-    }
+    })
+}
+
+/// Stack for the parser thread. serde-saphyr needs about 16 KiB per nesting
+/// level in debug builds, so [`MAX_NESTING`] levels overflow a 2 MiB tokio
+/// worker stack; 16 MiB leaves ample margin (pages are only touched as used).
+const PARSER_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// Run a parser on its own thread with a large stack, whoever the caller is,
+/// and turn a panic inside a parser into an error instead of a crash.
+fn on_parser_stack<F>(origin: &str, parse: F) -> Result<Value, LoadError>
+where
+    F: FnOnce() -> Result<Value, LoadError> + Send,
+{
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("gameday-parse".into())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, parse)
+            .map_err(|e| LoadError::Other(format!("{origin}: cannot start the parser: {e}")))?;
+        handle.join().unwrap_or_else(|_| {
+            Err(LoadError::Other(format!(
+                "{origin}: the parser failed unexpectedly on this document"
+            )))
+        })
+    })
 }
 
 /// UTF-8 text or a [`LoadError::Syntax`] pointing at the first bad byte.
@@ -260,32 +257,14 @@ fn decode_utf8<'a>(origin: &str, bytes: &'a [u8]) -> Result<&'a str, LoadError> 
         format!("the file is not valid UTF-8 text: byte 0x{bad:02X} at byte offset {offset}")
     };
     let lossy = String::from_utf8_lossy(bytes);
-    Err(LoadError::Syntax {
-        file: origin.to_string(),
-        line,
-        column,
-        message,
-        snippet: snippet(&lossy, line, column),
-    })
+    Err(LoadError::Syntax { file: origin.to_string(), line, column, message, snippet: snippet(&lossy, line, column) })
 }
 
 /// Build a [`LoadError::Syntax`] whose snippet is taken from `text`.
-fn syntax_error(
-    origin: &str,
-    text: &str,
-    line: usize,
-    column: usize,
-    message: String,
-) -> LoadError {
+fn syntax_error(origin: &str, text: &str, line: usize, column: usize, message: String) -> LoadError {
     let line = line.max(1);
     let column = column.max(1);
-    LoadError::Syntax {
-        file: origin.to_string(),
-        line,
-        column,
-        message,
-        snippet: snippet(text, line, column),
-    }
+    LoadError::Syntax { file: origin.to_string(), line, column, message, snippet: snippet(text, line, column) }
 }
 
 /// Characters shown around the error column when a line is long
@@ -343,9 +322,7 @@ fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
 /// key repeated in one object is refused (Python silently keeps the last).
 fn parse_json(origin: &str, text: &str) -> Result<Value, LoadError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let result = StrictValue
-        .deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v));
+    let result = StrictValue.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     result.map_err(|e| json_error(origin, text, &e))
 }
 
@@ -358,12 +335,14 @@ fn json_error(origin: &str, text: &str, e: &serde_json::Error) -> LoadError {
         Some(i) => &full[..i],
         None => full.as_str(),
     };
-    let line = e.line().max(1);
+    let mut line = e.line().max(1);
     let mut column = char_column(text, line, e.column().max(1));
-    let offending = text
-        .split('\n')
-        .nth(line - 1)
-        .and_then(|l| l.chars().nth(column - 1));
+    if bare.starts_with("control character") && column == 1 && line > 1 {
+        // serde_json has already stepped over the raw newline; show the line it ends.
+        line -= 1;
+        column = text.split('\n').nth(line - 1).map_or(1, |l| l.chars().count() + 1);
+    }
+    let offending = text.split('\n').nth(line - 1).and_then(|l| l.chars().nth(column - 1));
     let message = if let Some(key) = bare.strip_prefix(DUPLICATE_KEY) {
         // serde_json reports the position just after the key; point at its start.
         if let Some(l) = text.split('\n').nth(line - 1) {
@@ -396,18 +375,26 @@ fn plain_json_message(bare: &str, offending: Option<char>) -> String {
             "expected a JSON value but found the word starting with `{c}` (text must be in double quotes; NaN and Infinity are not JSON)"
         ),
         ("expected value", _) => "expected a JSON value here".to_string(),
-        ("trailing comma", _) => {
-            "trailing comma: JSON does not allow a comma before `}` or `]`".to_string()
+        ("trailing comma", _) => "trailing comma: JSON does not allow a comma before `}` or `]`".to_string(),
+        ("expected `:`", _) => "expected `:` between a key and its value".to_string(),
+        ("expected `,` or `}`", _) => {
+            "expected `,` or `}` after a value in an object (a missing comma?)".to_string()
+        }
+        ("expected `,` or `]`", _) => {
+            "expected `,` or `]` after an item in a list (a missing comma?)".to_string()
         }
         ("key must be a string", _) => "object keys must be text in double quotes".to_string(),
         ("recursion limit exceeded", _) => format!(
             "lists and objects are nested too deeply; gameday refuses more than {MAX_NESTING} levels as a safety limit"
         ),
-        ("trailing characters", _) => {
-            "unexpected text after the end of the JSON document".to_string()
-        }
+        ("trailing characters", _) => "unexpected text after the end of the JSON document".to_string(),
         (m, _) if m.starts_with("control character") => {
-            "a raw control character (tab, newline…) inside a string; write it as an escape such as \\t or \\n".to_string()
+            "a raw line break or control character inside a string: close the string with `\"` or write an escape such as \\n or \\t"
+                .to_string()
+        }
+        (m, _) if m.contains("hex escape") => {
+            "this \\u escape is not a complete character (a UTF-16 surrogate such as \\ud800 must be followed by its pair)"
+                .to_string()
         }
         (m, _) => m.to_string(),
     }
@@ -485,48 +472,32 @@ mod tests {
 
     fn syntax(r: Result<Value, LoadError>) -> (usize, usize, String, String) {
         match r {
-            Err(LoadError::Syntax {
-                line,
-                column,
-                message,
-                snippet,
-                ..
-            }) => (line, column, message, snippet),
+            Err(LoadError::Syntax { line, column, message, snippet, .. }) => (line, column, message, snippet),
             other => panic!("expected a syntax error, got {other:?}"),
         }
     }
 
     #[test]
     fn json_parses_in_document_order() {
-        let v = parse_document(
-            "x.json",
-            br#"{"b": 1, "a": [true, null, 1.5]}"#,
-            Format::Json,
-        )
-        .unwrap();
+        let v = parse_document("x.json", br#"{"b": 1, "a": [true, null, 1.5]}"#, Format::Json).unwrap();
         assert_eq!(v.to_string(), r#"{"b":1,"a":[true,null,1.5]}"#);
     }
 
     #[test]
     fn json_error_has_line_column_and_caret() {
         let text = "{\n  \"title\": \"x\",,\n}";
-        let (line, column, message, snip) =
-            syntax(parse_document("e.json", text.as_bytes(), Format::Json));
-        assert_eq!((line, column), (2, 17));
-        assert_eq!(message, "expected a JSON value here");
-        assert_eq!(snip, "2 |   \"title\": \"x\",,\n  |                 ^");
+        let (line, column, message, snip) = syntax(parse_document("e.json", text.as_bytes(), Format::Json));
+        assert_eq!((line, column), (2, 16));
+        assert_eq!(message, "object keys must be text in double quotes");
+        assert_eq!(snip, "2 |   \"title\": \"x\",,\n  |                ^");
     }
 
     #[test]
     fn json_duplicate_key_points_at_the_key() {
         let text = "{\"a\": 1,\n \"a\": 2}";
-        let (line, column, message, _) =
-            syntax(parse_document("d.json", text.as_bytes(), Format::Json));
+        let (line, column, message, _) = syntax(parse_document("d.json", text.as_bytes(), Format::Json));
         assert_eq!((line, column), (2, 2));
-        assert!(
-            message.contains("\"a\" appears more than once"),
-            "{message}"
-        );
+        assert!(message.contains("\"a\" appears more than once"), "{message}");
     }
 
     #[test]
@@ -557,10 +528,7 @@ mod tests {
     #[test]
     fn bom_and_empty() {
         assert!(parse_document("b.json", "\u{feff}{}".as_bytes(), Format::Json).is_ok());
-        assert!(matches!(
-            parse_document("e.json", b" \n\t", Format::Json),
-            Err(LoadError::Empty(_))
-        ));
+        assert!(matches!(parse_document("e.json", b" \n\t", Format::Json), Err(LoadError::Empty(_))));
     }
 
     #[test]

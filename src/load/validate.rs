@@ -42,9 +42,7 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
+        Self { message: message.into() }
     }
 }
 

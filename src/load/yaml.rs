@@ -25,6 +25,7 @@ pub(super) fn parse_yaml(origin: &str, text: &str) -> Result<Value, LoadError> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_NESTING,
+            flow_nesting_limit: MAX_NESTING,
             max_nodes: MAX_NODES,
         },
         alias_limits: serde_saphyr::alias_limits! {
@@ -45,16 +46,47 @@ pub(super) fn parse_yaml(origin: &str, text: &str) -> Result<Value, LoadError> {
 /// True when the text holds no node at all: blank lines, comments,
 /// directives and document markers only.
 fn only_comments(text: &str) -> bool {
-    text.lines().map(str::trim).all(|l| {
-        l.is_empty() || l.starts_with('#') || l.starts_with('%') || l == "---" || l == "..."
-    })
+    text.lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with('#') || l.starts_with('%') || l == "---" || l == "...")
 }
 
 fn to_load_error(origin: &str, text: &str, e: &Error) -> LoadError {
-    let (line, column) = e
-        .location()
-        .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
-    syntax_error(origin, text, line, column, message(innermost(e)))
+    let (line, mut column) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+    let inner = innermost(e);
+    let source_line = text.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
+    let offending = source_line.chars().nth(column.saturating_sub(1));
+    let mut message = message(inner);
+    if let Error::UnsupportedTag { tag, .. } = inner {
+        // serde-saphyr points at the tagged node; the tag itself is clearer.
+        column = start_of(source_line, tag, column).unwrap_or(column);
+    } else if message.contains("tabs disallowed") {
+        message = "a tab is used for indentation here; YAML indentation must use spaces".into();
+        if let Some(i) = source_line.chars().position(|c| c == '\t') {
+            column = i + 1;
+        }
+    } else if let Some(c) = offending.filter(|c| c.is_control() && !matches!(c, '\t' | '\r')) {
+        message = format!(
+            "the control character U+{:04X} is not allowed in a YAML document (is this a binary file?)",
+            u32::from(c)
+        );
+    } else if at_end(text, line, column) && !matches!(inner, Error::Eof { .. }) {
+        message.push_str(" (reached the end of the file: is it truncated, or a quote or bracket left open?)");
+    }
+    syntax_error(origin, text, line, column, message)
+}
+
+/// 1-based column where `needle` starts, searching leftwards from `column`.
+fn start_of(line: &str, needle: &str, column: usize) -> Option<usize> {
+    let upto: String = line.chars().take(column).collect();
+    let byte = upto.rfind(needle).or_else(|| line.find(needle))?;
+    Some(line[..byte].chars().count() + 1)
+}
+
+/// True when (line, column) is past the last character of the text.
+fn at_end(text: &str, line: usize, column: usize) -> bool {
+    let lines: Vec<&str> = text.trim_end().split('\n').collect();
+    line > lines.len() || (line == lines.len() && column > lines.last().map_or(0, |l| l.chars().count()))
 }
 
 /// The error under any alias or snippet wrapper.
@@ -72,23 +104,19 @@ fn innermost(mut e: &Error) -> &Error {
 fn message(e: &Error) -> String {
     match e {
         Error::UnsupportedTag { tag, .. } => format!(
-            "the tag `{tag}` is not allowed: like Chaos Toolkit's yaml.safe_load, gameday refuses tags that would build objects; only standard tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq, !!binary) are accepted"
+            "the tag `{tag}` is not allowed: like Chaos Toolkit's yaml.safe_load, gameday refuses tags that build objects or that it does not know; the standard tags !!str, !!int, !!float, !!bool, !!null, !!map, !!seq and !!binary are accepted"
         ),
         Error::DuplicateMappingKey { key, .. } => format!(
             "the key {} appears more than once in the same mapping (Chaos Toolkit would silently keep the last one); remove the duplicate",
-            key.as_deref()
-                .map_or_else(|| "here".to_string(), |k| format!("`{k}`"))
+            key.as_deref().map_or_else(|| "here".to_string(), |k| format!("`{k}`"))
         ),
         Error::NonFiniteFloat { value, .. } => format!(
             "`{value}` is not a finite number and an experiment is JSON, which has no NaN or infinity; quote it if you mean text"
         ),
         Error::MultipleDocuments { .. } => {
-            "the file holds more than one YAML document (`---`); an experiment is a single document"
-                .to_string()
+            "the file holds more than one YAML document (`---`); an experiment is a single document".to_string()
         }
-        Error::NullIntoString { .. } => {
-            "a mapping key must be text, a number or a boolean, not null".to_string()
-        }
+        Error::NullIntoString { .. } => "a mapping key must be text, a number or a boolean, not null".to_string(),
         Error::Eof { .. } => "the document ends unexpectedly (is the file truncated?)".to_string(),
         Error::AliasReplayLimitExceeded { .. }
         | Error::AliasExpansionLimitExceeded { .. }
@@ -97,14 +125,11 @@ fn message(e: &Error) -> String {
         other => {
             let text = UserMessageFormatter.format_message(other);
             if text.contains("string scalar") {
-                "a mapping key must be a single value (text, number or boolean), not a list or mapping"
-                    .to_string()
+                "a mapping key must be a single value (text, number or boolean), not a list or mapping".to_string()
             } else if text.contains("recursion limit") {
                 too_deep()
             } else {
-                text.chars()
-                    .map(|c| if c.is_control() { ' ' } else { c })
-                    .collect()
+                text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
             }
         }
     }
@@ -125,9 +150,9 @@ fn too_deep() -> String {
 fn budget_message(breach: &BudgetBreach) -> String {
     match breach {
         BudgetBreach::Depth { .. } => too_deep(),
-        BudgetBreach::Nodes { .. } => format!(
-            "the document holds too many values (over {MAX_NODES}); refused as a safety limit"
-        ),
+        BudgetBreach::Nodes { .. } => {
+            format!("the document holds too many values (over {MAX_NODES}); refused as a safety limit")
+        }
         BudgetBreach::Aliases { .. }
         | BudgetBreach::Anchors { .. }
         | BudgetBreach::AliasAnchorRatio { .. }
@@ -154,34 +179,22 @@ mod tests {
 
     fn err(text: &str) -> (usize, usize, String) {
         match parse(text) {
-            Err(LoadError::Syntax {
-                line,
-                column,
-                message,
-                ..
-            }) => (line, column, message),
+            Err(LoadError::Syntax { line, column, message, .. }) => (line, column, message),
             other => panic!("expected a syntax error, got {other:?}"),
         }
     }
 
     #[test]
     fn yaml_1_1_scalars_like_pyyaml() {
-        let v =
-            parse("a: yes\nb: off\nc: 0755\nd: 1_000\ne: !!str 12\nf: ~\ng: 2020-01-01\n").unwrap();
-        assert_eq!(
-            v,
-            json!({"a": true, "b": false, "c": 493, "d": 1000, "e": "12", "f": null, "g": "2020-01-01"})
-        );
+        let v = parse("a: yes\nb: off\nc: 0755\nd: 1_000\ne: !!str 12\nf: ~\ng: 2020-01-01\n").unwrap();
+        assert_eq!(v, json!({"a": true, "b": false, "c": 493, "d": 1000, "e": "12", "f": null, "g": "2020-01-01"}));
     }
 
     #[test]
     fn unsafe_tag_is_refused_with_location() {
         let (line, column, message) = err("title: t\nx: !!python/object/apply:os.system [ls]\n");
-        assert_eq!((line, column), (2, 37));
-        assert!(
-            message.contains("`!!python/object/apply:os.system` is not allowed"),
-            "{message}"
-        );
+        assert_eq!((line, column), (2, 4));
+        assert!(message.contains("`!!python/object/apply:os.system` is not allowed"), "{message}");
     }
 
     #[test]
@@ -211,12 +224,23 @@ mod tests {
         assert!(parse(&ok).is_ok());
     }
 
+    /// The deepest accepted document must not overflow a tokio worker's 2 MiB stack.
+    #[test]
+    fn deepest_accepted_document_fits_a_small_stack() {
+        let block: String = (0..super::MAX_NESTING - 1)
+            .map(|i| format!("{}k:\n", "  ".repeat(i)))
+            .collect();
+        let flow = format!("{}{}", "[".repeat(super::MAX_NESTING), "]".repeat(super::MAX_NESTING));
+        let worker = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || (parse(&block).is_ok(), parse(&flow).is_ok()))
+            .unwrap();
+        assert_eq!(worker.join().unwrap(), (true, true));
+    }
+
     #[test]
     fn comments_only_is_empty_but_explicit_null_is_not() {
-        assert!(matches!(
-            parse("# nothing\n---\n"),
-            Err(LoadError::Empty(_))
-        ));
+        assert!(matches!(parse("# nothing\n---\n"), Err(LoadError::Empty(_))));
         assert_eq!(parse("~\n").unwrap(), serde_json::Value::Null);
     }
 

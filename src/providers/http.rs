@@ -32,9 +32,7 @@ pub enum Body {
 }
 
 fn secs(v: &Value) -> Option<Duration> {
-    v.as_f64()
-        .filter(|t| t.is_finite() && *t >= 0.0)
-        .map(Duration::from_secs_f64)
+    v.as_f64().filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64)
 }
 
 /// requests' encoding of a params/data mapping: lists repeat the key, None is dropped.
@@ -58,15 +56,8 @@ fn pairs(args: &Value) -> Vec<(String, String)> {
 
 /// Build the request from the provider block, substituted.
 pub fn request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Request {
-    let url = py_str(&substitute(
-        provider.get("url").unwrap_or(&Value::Null),
-        scope,
-    ));
-    let method = provider
-        .get("method")
-        .map(py_str)
-        .unwrap_or_else(|| "GET".into())
-        .to_uppercase();
+    let url = py_str(&substitute(provider.get("url").unwrap_or(&Value::Null), scope));
+    let method = provider.get("method").map(py_str).unwrap_or_else(|| "GET".into()).to_uppercase();
     let headers_v = provider.get("headers").map(|h| substitute(h, scope));
     let headers: Vec<(String, String)> = match &headers_v {
         Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), py_str(v))).collect(),
@@ -103,10 +94,7 @@ pub fn request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Re
         connect_timeout,
         read_timeout,
         verify_tls: provider.get("verify_tls").is_none_or(py_truthy),
-        max_retries: provider
-            .get("max_retries")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
+        max_retries: provider.get("max_retries").and_then(Value::as_u64).unwrap_or(0),
     }
 }
 
@@ -137,10 +125,7 @@ fn describe(e: &reqwest::Error) -> String {
     msg
 }
 
-async fn send_once(
-    req: &Request,
-    client: &reqwest::Client,
-) -> Result<reqwest::Response, reqwest::Error> {
+async fn send_once(req: &Request, client: &reqwest::Client) -> Result<reqwest::Response, reqwest::Error> {
     let method = reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::GET);
     let mut rb = client.request(method, &req.url);
     for (k, v) in &req.headers {
@@ -157,11 +142,7 @@ async fn send_once(
 }
 
 /// Run an http activity.
-pub async fn run(
-    provider: &Value,
-    has_tolerance: bool,
-    ctx: &Context<'_>,
-) -> Result<Value, ProviderError> {
+pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Result<Value, ProviderError> {
     let req = request(provider, &ctx.scope);
     if reqwest::Url::parse(&req.url).is_err() {
         return Err(ProviderError::Crashed(format!("Invalid URL '{}'", req.url)));
@@ -175,9 +156,7 @@ pub async fn run(
     if let Some(t) = req.read_timeout {
         builder = builder.read_timeout(t);
     }
-    let client = builder
-        .build()
-        .map_err(|e| ProviderError::Crashed(format!("could not build an HTTP client: {e}")))?;
+    let client = builder.build().map_err(|e| ProviderError::Crashed(format!("could not build an HTTP client: {e}")))?;
     let work = async {
         let mut attempt = 0;
         let resp = loop {
@@ -185,16 +164,10 @@ pub async fn run(
                 Ok(r) => break r,
                 Err(e) if e.is_connect() && attempt < req.max_retries => attempt += 1,
                 Err(e) if e.is_timeout() => {
-                    return Err(ProviderError::Failed(
-                        "activity took too long to complete".into(),
-                    ));
+                    return Err(ProviderError::Failed("activity took too long to complete".into()));
                 }
                 Err(e) if e.is_connect() || e.is_request() => {
-                    return Err(ProviderError::Failed(format!(
-                        "failed to connect to {}: {}",
-                        req.url,
-                        describe(&e)
-                    )));
+                    return Err(ProviderError::Failed(format!("failed to connect to {}: {}", req.url, describe(&e))));
                 }
                 Err(e) => return Err(ProviderError::Crashed(describe(&e))),
             }
@@ -214,8 +187,7 @@ pub async fn run(
                 }
             }
         }
-        let is_json =
-            headers.get("Content-Type").and_then(Value::as_str) == Some("application/json");
+        let is_json = headers.get("Content-Type").and_then(Value::as_str) == Some("application/json");
         let mut resp = resp;
         let mut bytes = Vec::new();
         loop {
@@ -231,23 +203,16 @@ pub async fn run(
                 }
                 Ok(None) => break,
                 Err(e) if e.is_timeout() => {
-                    return Err(ProviderError::Failed(
-                        "activity took too long to complete".into(),
-                    ));
+                    return Err(ProviderError::Failed("activity took too long to complete".into()));
                 }
                 Err(e) => {
-                    return Err(ProviderError::Failed(format!(
-                        "failed to connect to {}: {}",
-                        req.url,
-                        describe(&e)
-                    )));
+                    return Err(ProviderError::Failed(format!("failed to connect to {}: {}", req.url, describe(&e))));
                 }
             }
         }
         let body = if is_json {
-            serde_json::from_slice(&bytes).map_err(|e| {
-                ProviderError::Crashed(format!("the response claims to be JSON but is not: {e}"))
-            })?
+            serde_json::from_slice(&bytes)
+                .map_err(|e| ProviderError::Crashed(format!("the response claims to be JSON but is not: {e}")))?
         } else {
             Value::String(String::from_utf8_lossy(&bytes).into_owned())
         };
@@ -257,15 +222,8 @@ pub async fn run(
         r = work => r?,
         _ = ctx.cancel.cancelled() => return Err(ProviderError::Interrupted),
     };
-    if !has_tolerance
-        && out
-            .get("status")
-            .and_then(Value::as_u64)
-            .is_some_and(|s| s > 399)
-    {
-        ctx.live.warn(
-            "This HTTP call returned a status code above 400, which may not be what you expected.",
-        );
+    if !has_tolerance && out.get("status").and_then(Value::as_u64).is_some_and(|s| s > 399) {
+        ctx.live.warn("This HTTP call returned a status code above 400, which may not be what you expected.");
     }
     Ok(out)
 }

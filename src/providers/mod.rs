@@ -36,6 +36,8 @@ pub enum Stream {
 pub trait LiveSink: Send + Sync {
     fn output(&self, stream: Stream, chunk: &str);
     fn warn(&self, message: &str);
+    /// A process group was started (recorded so a resumed session can clean it up).
+    fn spawned(&self, _pgid: u32) {}
 }
 
 /// A sink that drops everything (dynamic configuration, tests).
@@ -67,9 +69,7 @@ pub async fn run(activity: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
         Some("http") => http::run(provider, has_tolerance, ctx).await,
         Some("process") => process::run(provider, has_tolerance, ctx).await,
         Some("python") => python::run(provider, ctx).await,
-        Some(other) => Err(ProviderError::Crashed(format!(
-            "unknown provider type '{other}'"
-        ))),
+        Some(other) => Err(ProviderError::Crashed(format!("unknown provider type '{other}'"))),
         None => Err(ProviderError::Crashed("a provider must have a type".into())),
     }
 }

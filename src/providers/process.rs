@@ -25,9 +25,7 @@ impl CommandLine {
             CommandLine::Argv(v) => v
                 .iter()
                 .map(|a| {
-                    if a.is_empty()
-                        || a.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c))
-                    {
+                    if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c)) {
                         format!("'{}'", a.replace('\'', r"'\''"))
                     } else {
                         a.clone()
@@ -40,28 +38,19 @@ impl CommandLine {
 }
 
 /// Build the command line from the provider block (arguments substituted).
-pub fn command_line(
-    provider: &Value,
-    scope: &crate::engine::substitute::Scope,
-) -> Result<CommandLine, ProviderError> {
+pub fn command_line(provider: &Value, scope: &crate::engine::substitute::Scope) -> Result<CommandLine, ProviderError> {
     let raw_path = provider.get("path").and_then(Value::as_str).unwrap_or("");
     let path = super::which::which(raw_path, true)
         .map(|p| p.display().to_string())
         .ok_or_else(|| ProviderError::Crashed(format!("path '{raw_path}' cannot be found")))?;
-    let mut args = provider
-        .get("arguments")
-        .cloned()
-        .unwrap_or(Value::Array(vec![]));
+    let mut args = provider.get("arguments").cloned().unwrap_or(Value::Array(vec![]));
     if !scope.is_empty() && super::super::engine::pyvalue::py_truthy(&args) {
         args = substitute(&args, scope);
     }
     Ok(match args {
         Value::String(s) => CommandLine::Shell(format!("{path} {s}")),
         Value::Object(map) => {
-            let flat: Vec<Value> = map
-                .into_iter()
-                .flat_map(|(k, v)| [Value::String(k), v])
-                .collect();
+            let flat: Vec<Value> = map.into_iter().flat_map(|(k, v)| [Value::String(k), v]).collect();
             CommandLine::Argv(argv(path, &flat))
         }
         Value::Array(items) => CommandLine::Argv(argv(path, &items)),
@@ -71,31 +60,35 @@ pub fn command_line(
 }
 
 fn argv(path: String, items: &[Value]) -> Vec<String> {
-    std::iter::once(path)
-        .chain(
-            items
-                .iter()
-                .filter(|v| !v.is_null() && v.as_str() != Some(""))
-                .map(py_str),
-        )
-        .collect()
+    std::iter::once(path).chain(items.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).map(py_str)).collect()
 }
 
 fn timeout_of(provider: &Value) -> Option<Duration> {
-    provider
-        .get("timeout")
-        .and_then(Value::as_f64)
-        .filter(|t| t.is_finite() && *t >= 0.0)
-        .map(Duration::from_secs_f64)
+    provider.get("timeout").and_then(Value::as_f64).filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64)
+}
+
+/// Ask Linux to kill the child if gameday itself dies (even by SIGKILL), so
+/// no activity outlives the console; a resumed session kills the rest of
+/// the group from the recorded group id.
+pub fn die_with_parent(cmd: &mut Command) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
 }
 
 /// Kill a whole process group. Errors mean it is already gone.
 pub fn kill_group(pgid: u32) {
     if let Ok(pid) = i32::try_from(pgid) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
     }
 }
 
@@ -132,11 +125,7 @@ fn decode(bytes: Vec<u8>) -> String {
 }
 
 /// Run a process activity.
-pub async fn run(
-    provider: &Value,
-    has_tolerance: bool,
-    ctx: &Context<'_>,
-) -> Result<Value, ProviderError> {
+pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Result<Value, ProviderError> {
     let cmdline = command_line(provider, &ctx.scope)?;
     let mut cmd = match &cmdline {
         CommandLine::Shell(s) => {
@@ -151,15 +140,12 @@ pub async fn run(
         }
     };
     // stdin is never the terminal: the console owns it.
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().map_err(|e| {
-        ProviderError::Failed(format!("could not start {}: {e}", cmdline.display()))
-    })?;
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0).kill_on_drop(true);
+    die_with_parent(&mut cmd);
+    let mut child =
+        cmd.spawn().map_err(|e| ProviderError::Failed(format!("could not start {}: {e}", cmdline.display())))?;
     let pgid = child.id().unwrap_or(0);
+    ctx.live.spawned(pgid);
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let live = ctx.live;
@@ -195,8 +181,7 @@ pub async fn run(
     // Whatever happened, nothing of this group outlives the activity.
     kill_group(pgid);
     let (stdout, stderr, status) = outcome?;
-    let status = status
-        .map_err(|e| ProviderError::Failed(format!("waiting for the process failed: {e}")))?;
+    let status = status.map_err(|e| ProviderError::Failed(format!("waiting for the process failed: {e}")))?;
     let code = status.code().unwrap_or_else(|| {
         use std::os::unix::process::ExitStatusExt;
         -status.signal().unwrap_or(0)

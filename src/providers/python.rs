@@ -14,10 +14,7 @@ const BRIDGE: &str = include_str!("python_bridge.py");
 
 /// The request handed to the bridge.
 pub fn bridge_request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Value {
-    let mut arguments = provider
-        .get("arguments")
-        .cloned()
-        .unwrap_or(Value::Object(Map::new()));
+    let mut arguments = provider.get("arguments").cloned().unwrap_or(Value::Object(Map::new()));
     if !scope.is_empty() && py_truthy(&arguments) {
         arguments = substitute(&arguments, scope);
     }
@@ -44,7 +41,9 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
     let request = bridge_request(provider, &ctx.scope);
     let result_file = tempfile::NamedTempFile::new()
         .map_err(|e| ProviderError::Failed(format!("cannot create a temporary file: {e}")))?;
-    let mut child = Command::new(ctx.python)
+    let mut cmd = Command::new(ctx.python);
+    super::process::die_with_parent(&mut cmd);
+    let mut child = cmd
         .arg("-c")
         .arg(BRIDGE)
         .env("GAMEDAY_BRIDGE_RESULT", result_file.path())
@@ -61,6 +60,7 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
             ))
         })?;
     let pgid = child.id().unwrap_or(0);
+    ctx.live.spawned(pgid);
     if let Some(mut stdin) = child.stdin.take() {
         let bytes = serde_json::to_vec(&request).unwrap_or_default();
         let _ = stdin.write_all(&bytes).await;
@@ -114,9 +114,6 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
     if let Some(msg) = outcome.get("failed").and_then(Value::as_str) {
         return Err(ProviderError::Failed(msg.to_string()));
     }
-    let msg = outcome
-        .get("crash")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown error");
+    let msg = outcome.get("crash").and_then(Value::as_str).unwrap_or("unknown error");
     Err(ProviderError::Crashed(msg.to_string()))
 }

@@ -3,8 +3,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 fn is_executable(p: &Path) -> bool {
-    p.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// Resolve `cmd` as Python's `shutil.which` does; `~` is expanded when `expand_home`.
@@ -20,7 +19,5 @@ pub fn which(cmd: &str, expand_home: bool) -> Option<PathBuf> {
         return is_executable(&p).then_some(p);
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(&cmd))
-        .find(|p| is_executable(p))
+    std::env::split_paths(&path).map(|dir| dir.join(&cmd)).find(|p| is_executable(p))
 }

@@ -24,21 +24,9 @@ pub fn sessions_root() -> PathBuf {
 }
 
 fn slug(title: &str) -> String {
-    let s: String = title
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
+    let s: String =
+        title.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
     let s: String = s.chars().take(40).collect();
     if s.is_empty() { "session".into() } else { s }
 }
@@ -50,11 +38,7 @@ pub fn create(root: Option<&Path>, title: &str) -> io::Result<PathBuf> {
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let base = format!("{stamp}-{}", slug(title));
     for n in 0..1000 {
-        let name = if n == 0 {
-            base.clone()
-        } else {
-            format!("{base}-{n}")
-        };
+        let name = if n == 0 { base.clone() } else { format!("{base}-{n}") };
         let dir = root.join(name);
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok(dir),
@@ -62,9 +46,7 @@ pub fn create(root: Option<&Path>, title: &str) -> io::Result<PathBuf> {
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::other(
-        "could not find a free session directory name",
-    ))
+    Err(io::Error::other("could not find a free session directory name"))
 }
 
 /// Write a file atomically (temp file + rename) and fsync it.

@@ -71,6 +71,12 @@ pub enum EventBody {
         node: String,
         #[serde(default)]
         facilitator: Option<String>,
+        /// The command line that started the session, and where, so
+        /// `gameday resume` can rebuild the run exactly.
+        #[serde(default)]
+        argv: Vec<String>,
+        #[serde(default)]
+        cwd: String,
     },
     PhaseChanged {
         phase: Phase,
@@ -104,6 +110,11 @@ pub enum EventBody {
         index: usize,
         activity: Value,
         start: String,
+    },
+    /// A process group was started for an activity.
+    ProcessStarted {
+        run: u64,
+        pgid: u32,
     },
     ActivityFinished {
         run: u64,
@@ -167,8 +178,6 @@ mod utc {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(serde::de::Error::custom)
+        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
     }
 }

@@ -39,14 +39,8 @@ impl Builder {
 
     fn apply(&mut self, ev: &Event) {
         match &ev.body {
-            EventBody::SessionStarted {
-                experiment,
-                platform,
-                node,
-                ..
-            } => {
-                self.head
-                    .insert("chaoslib-version".into(), json!(CHAOSLIB_VERSION));
+            EventBody::SessionStarted { experiment, platform, node, .. } => {
+                self.head.insert("chaoslib-version".into(), json!(CHAOSLIB_VERSION));
                 self.head.insert("platform".into(), json!(platform));
                 self.head.insert("node".into(), json!(node));
                 self.head.insert("experiment".into(), experiment.clone());
@@ -65,13 +59,7 @@ impl Builder {
                     _ => {}
                 }
             }
-            EventBody::ActivityStarted {
-                run,
-                phase,
-                activity,
-                start,
-                ..
-            } => {
+            EventBody::ActivityStarted { run, phase, activity, start, .. } => {
                 let entry = json!({"activity": activity, "output": null, "start": start});
                 let slot = match phase {
                     Phase::Method => {
@@ -90,28 +78,13 @@ impl Builder {
                 };
                 self.slots.insert(*run, slot);
             }
-            EventBody::ActivityFinished {
-                run,
-                output,
-                status,
-                exception,
-                end,
-                duration,
-                tolerance_met,
-                gameday,
-            } => {
+            EventBody::ActivityFinished { run, output, status, exception, end, duration, tolerance_met, gameday } => {
                 if let Some(entry) = self.entry_mut(*run) {
                     let old = std::mem::take(entry);
                     let mut m = Map::new();
-                    m.insert(
-                        "activity".into(),
-                        old.get("activity").cloned().unwrap_or(Value::Null),
-                    );
+                    m.insert("activity".into(), old.get("activity").cloned().unwrap_or(Value::Null));
                     m.insert("output".into(), output.clone());
-                    m.insert(
-                        "start".into(),
-                        old.get("start").cloned().unwrap_or(Value::Null),
-                    );
+                    m.insert("start".into(), old.get("start").cloned().unwrap_or(Value::Null));
                     if let Some(s) = status {
                         m.insert("status".into(), json!(s));
                     }
@@ -129,12 +102,7 @@ impl Builder {
                     *entry = Value::Object(m);
                 }
             }
-            EventBody::RunFinished {
-                status,
-                deviated,
-                end,
-                duration,
-            } => {
+            EventBody::RunFinished { status, deviated, end, duration } => {
                 self.tail = Some((status.clone(), *deviated, end.clone(), *duration));
             }
             _ => {}
@@ -149,10 +117,7 @@ impl Builder {
         };
         j.insert("status".into(), status);
         j.insert("deviated".into(), json!(deviated));
-        j.insert(
-            "steady_states".into(),
-            json!({"before": self.before, "after": self.after, "during": self.during}),
-        );
+        j.insert("steady_states".into(), json!({"before": self.before, "after": self.after, "during": self.during}));
         j.insert("run".into(), Value::Array(self.run));
         j.insert("rollbacks".into(), Value::Array(self.rollbacks));
         if let Some(e) = end {

@@ -15,11 +15,7 @@ pub enum Update {
     /// A recorded (and, in the console, fsync'd) event.
     Event(Event),
     /// Live output of a running activity; not recorded (its final output is).
-    Live {
-        run: u64,
-        stream: Stream,
-        text: String,
-    },
+    Live { run: u64, stream: Stream, text: String },
 }
 
 /// Replaces secret values with a mask wherever they appear.
@@ -55,11 +51,7 @@ impl Masker {
         match v {
             Value::String(s) => Value::String(self.mask_str(s)),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.mask(x)).collect()),
-            Value::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, x)| (self.mask_str(k), self.mask(x)))
-                    .collect(),
-            ),
+            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (self.mask_str(k), self.mask(x))).collect()),
             other => other.clone(),
         }
     }
@@ -85,11 +77,7 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(log: EventLog) -> Self {
-        Self {
-            log: Mutex::new(log),
-            subscribers: Mutex::new(Vec::new()),
-            masker: Mutex::new(Masker::default()),
-        }
+        Self { log: Mutex::new(log), subscribers: Mutex::new(Vec::new()), masker: Mutex::new(Masker::default()) }
     }
 
     /// Set the secret values to mask from now on.
@@ -123,10 +111,7 @@ impl Recorder {
     pub fn record(&self, body: EventBody) -> io::Result<Event> {
         let body = self.masker().mask_body(body);
         let event = {
-            let mut log = self
-                .log
-                .lock()
-                .map_err(|_| io::Error::other("event log lock poisoned"))?;
+            let mut log = self.log.lock().map_err(|_| io::Error::other("event log lock poisoned"))?;
             log.append(body)?
         };
         self.broadcast(Update::Event(event.clone()));
@@ -153,9 +138,6 @@ impl Recorder {
 
     /// Force the log to disk.
     pub fn sync(&self) -> io::Result<()> {
-        self.log
-            .lock()
-            .map_err(|_| io::Error::other("event log lock poisoned"))?
-            .sync()
+        self.log.lock().map_err(|_| io::Error::other("event log lock poisoned"))?.sync()
     }
 }

@@ -34,10 +34,7 @@ pub struct EventLog {
 impl EventLog {
     /// Create a new log (fails if it exists).
     pub fn create(path: &Path, durability: Durability) -> io::Result<Self> {
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(path)?;
+        let file = OpenOptions::new().create_new(true).append(true).open(path)?;
         Ok(Self {
             file,
             path: path.to_path_buf(),
@@ -93,12 +90,7 @@ impl EventLog {
 
     /// Append an event; with [`Durability::EveryEvent`] it is on disk when this returns.
     pub fn append(&mut self, body: EventBody) -> io::Result<Event> {
-        let event = Event {
-            seq: self.next_seq,
-            at: Utc::now(),
-            t: (self.t_plus() * 1e6).round() / 1e6,
-            body,
-        };
+        let event = Event { seq: self.next_seq, at: Utc::now(), t: (self.t_plus() * 1e6).round() / 1e6, body };
         let mut line = serde_json::to_vec(&event).map_err(io::Error::other)?;
         line.push(b'\n');
         // One write call per event keeps a crash from interleaving halves.
@@ -183,10 +175,7 @@ mod tests {
         let p = dir.path().join("events.jsonl");
         let mut log = EventLog::create(&p, Durability::EveryEvent).unwrap();
         log.append(EventBody::SessionEnded).unwrap();
-        log.append(EventBody::Warning {
-            message: "x".into(),
-        })
-        .unwrap();
+        log.append(EventBody::Warning { message: "x".into() }).unwrap();
         drop(log);
         let mut f = OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(b"{\"seq\":3,\"at\":\"20").unwrap();

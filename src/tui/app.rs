@@ -68,9 +68,7 @@ pub struct NoteEditor {
 impl NoteEditor {
     fn new() -> Self {
         let mut text = TextArea::default();
-        text.set_placeholder_text(
-            "What did you see? (Enter saves, Alt-Enter or Ctrl-J adds a line, Esc cancels)",
-        );
+        text.set_placeholder_text("What did you see? (Enter saves, Alt-Enter or Ctrl-J adds a line, Esc cancels)");
         Self {
             kind: NoteKind::Observation,
             text,
@@ -217,20 +215,10 @@ impl App {
         rec: Arc<Recorder>,
         stop: StopHandle,
     ) -> Self {
-        let title = experiment
-            .get("title")
-            .and_then(Value::as_str)
-            .unwrap_or("(untitled)")
-            .to_string();
+        let title = experiment.get("title").and_then(Value::as_str).unwrap_or("(untitled)").to_string();
         let where_ = experiment.get("where");
-        let environment = where_
-            .and_then(|w| w.get("environment"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let production = where_
-            .and_then(|w| w.get("production"))
-            .and_then(Value::as_bool)
-            == Some(true);
+        let environment = where_.and_then(|w| w.get("environment")).and_then(Value::as_str).map(str::to_string);
+        let production = where_.and_then(|w| w.get("production")).and_then(Value::as_bool) == Some(true);
         Self {
             title,
             environment,
@@ -272,9 +260,7 @@ impl App {
     }
 
     fn step_index(&self, phase: Phase, index: usize) -> Option<usize> {
-        self.steps
-            .iter()
-            .position(|s| s.phase == phase && s.index == index)
+        self.steps.iter().position(|s| s.phase == phase && s.index == index)
     }
 
     /// The step the card shows: the one waiting, else running, else selected.
@@ -288,8 +274,7 @@ impl App {
             return Some(i);
         }
         if self.focus == Focus::Steps {
-            return Some(self.selected_step.min(self.steps.len().saturating_sub(1)))
-                .filter(|_| !self.steps.is_empty());
+            return Some(self.selected_step.min(self.steps.len().saturating_sub(1))).filter(|_| !self.steps.is_empty());
         }
         self.output.step
     }
@@ -299,22 +284,8 @@ impl App {
         self.ended.is_none()
     }
 
-    fn push_log(
-        &mut self,
-        ev: &Event,
-        kind: &str,
-        text: String,
-        author: Option<String>,
-        human: bool,
-    ) {
-        self.log.push(LogLine {
-            t: ev.t,
-            at: ev.at,
-            kind: kind.to_string(),
-            text,
-            author,
-            human,
-        });
+    fn push_log(&mut self, ev: &Event, kind: &str, text: String, author: Option<String>, human: bool) {
+        self.log.push(LogLine { t: ev.t, at: ev.at, kind: kind.to_string(), text, author, human });
     }
 
     /// Apply an update from the recorder.
@@ -329,9 +300,8 @@ impl App {
                     }
                     if self.output.text.len() > OUTPUT_KEEP {
                         let cut = self.output.text.len() - OUTPUT_KEEP;
-                        let cut = (cut..self.output.text.len())
-                            .find(|i| self.output.text.is_char_boundary(*i))
-                            .unwrap_or(0);
+                        let cut =
+                            (cut..self.output.text.len()).find(|i| self.output.text.is_char_boundary(*i)).unwrap_or(0);
                         self.output.text.drain(..cut);
                     }
                 }
@@ -356,23 +326,13 @@ impl App {
                     self.selected_step = i;
                 }
             }
-            EventBody::Decision {
-                phase,
-                index,
-                name,
-                decision,
-                who,
-                reason,
-            } => {
+            EventBody::Decision { phase, index, name, decision, who, reason } => {
                 if let Some(i) = self.step_index(*phase, *index)
                     && self.steps[i].state == StepState::Waiting
                 {
                     self.steps[i].state = StepState::Pending;
                 }
-                let why = reason
-                    .as_ref()
-                    .map(|r| format!(" — {r}"))
-                    .unwrap_or_default();
+                let why = reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
                 let word = match decision {
                     DecisionKind::Confirm => "confirmed",
                     DecisionKind::Skip => "skipped",
@@ -380,26 +340,10 @@ impl App {
                     DecisionKind::Done => "marked done",
                     DecisionKind::Failed => "marked failed",
                 };
-                self.push_log(
-                    ev,
-                    "decision",
-                    format!("{word} '{name}'{why}"),
-                    Some(who.clone()),
-                    false,
-                );
+                self.push_log(ev, "decision", format!("{word} '{name}'{why}"), Some(who.clone()), false);
             }
-            EventBody::ActivityStarted {
-                run,
-                phase,
-                index,
-                activity,
-                ..
-            } => {
-                let step = if *phase == Phase::During {
-                    None
-                } else {
-                    self.step_index(*phase, *index)
-                };
+            EventBody::ActivityStarted { run, phase, index, activity, .. } => {
+                let step = if *phase == Phase::During { None } else { self.step_index(*phase, *index) };
                 if let Some(i) = step {
                     self.steps[i].state = StepState::Running;
                     self.selected_step = i;
@@ -420,21 +364,10 @@ impl App {
                 }
             }
             EventBody::ActivityFinished {
-                run,
-                output,
-                status,
-                exception,
-                duration,
-                tolerance_met,
-                gameday,
-                ..
+                run, output, status, exception, duration, tolerance_met, gameday, ..
             } => {
                 let step = self.running.remove(run).filter(|s| *s != usize::MAX);
-                let skipped = gameday
-                    .as_ref()
-                    .and_then(|g| g.get("decision"))
-                    .and_then(Value::as_str)
-                    == Some("skip");
+                let skipped = gameday.as_ref().and_then(|g| g.get("decision")).and_then(Value::as_str) == Some("skip");
                 let state = match (status.as_deref(), tolerance_met) {
                     (None, _) => StepState::Interrupted,
                     (Some("failed"), _) => StepState::Failed,
@@ -458,19 +391,10 @@ impl App {
                     }
                 }
                 if let Some(i) = step
-                    && matches!(
-                        state,
-                        StepState::Failed | StepState::NotMet | StepState::Interrupted
-                    )
+                    && matches!(state, StepState::Failed | StepState::NotMet | StepState::Interrupted)
                 {
                     let name = self.steps[i].name.clone();
-                    self.push_log(
-                        ev,
-                        "step",
-                        format!("'{name}' {}", state.word()),
-                        None,
-                        false,
-                    );
+                    self.push_log(ev, "step", format!("'{name}' {}", state.word()), None, false);
                 }
             }
             EventBody::HypothesisFinished { phase, met } => {
@@ -486,45 +410,19 @@ impl App {
                         Some(false) => "steady state NOT met",
                         None => "steady state unknown",
                     };
-                    self.push_log(
-                        ev,
-                        "verdict",
-                        format!("{}: {word}", phase.label()),
-                        None,
-                        false,
-                    );
+                    self.push_log(ev, "verdict", format!("{}: {word}", phase.label()), None, false);
                 }
             }
-            EventBody::Stop {
-                who,
-                source,
-                reason,
-            } => {
+            EventBody::Stop { who, source, reason } => {
                 self.stopped = true;
                 self.stopped_by = Some(format!("{who} ({source})"));
-                let why = reason
-                    .as_ref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default();
-                self.push_log(
-                    ev,
-                    "stop",
-                    format!("STOP by {who} via {source}{why}"),
-                    Some(who.clone()),
-                    false,
-                );
+                let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
+                self.push_log(ev, "stop", format!("STOP by {who} via {source}{why}"), Some(who.clone()), false);
             }
             EventBody::Warning { message } => {
                 self.push_log(ev, "warning", message.clone(), None, false);
             }
-            EventBody::Observation {
-                kind,
-                text,
-                author,
-                owner,
-                due,
-                ..
-            } => {
+            EventBody::Observation { kind, text, author, owner, due, .. } => {
                 let mut t = text.clone();
                 if let Some(o) = owner {
                     t.push_str(&format!(" (owner: {o}"));
@@ -537,35 +435,43 @@ impl App {
                 self.log_scroll = 0;
             }
             EventBody::Milestone { milestone, author } => {
-                self.push_log(
-                    ev,
-                    "milestone",
-                    milestone.clone(),
-                    Some(author.clone()),
-                    true,
-                );
+                self.push_log(ev, "milestone", milestone.clone(), Some(author.clone()), true);
                 self.log_scroll = 0;
             }
-            EventBody::RunFinished {
-                status, deviated, ..
-            } => {
+            EventBody::RunFinished { status, deviated, .. } => {
                 self.ended = Some((status.clone(), *deviated));
                 for s in &mut self.steps {
                     if matches!(s.state, StepState::Running | StepState::Waiting) {
                         s.state = StepState::Interrupted;
                     }
                 }
-                let shown = if *deviated {
-                    "deviated — a weakness may have been found".to_string()
-                } else {
-                    status.clone()
-                };
+                let shown =
+                    if *deviated { "deviated — a weakness may have been found".to_string() } else { status.clone() };
                 self.push_log(ev, "end", format!("run ended: {shown}"), None, false);
                 if self.quit_after_run {
                     self.should_quit = true;
                 }
             }
             _ => {}
+        }
+    }
+
+    /// After replaying an earlier attempt's events: whatever was running then
+    /// was cut off by the crash.
+    pub fn finish_replay(&mut self) {
+        for i in self.running.drain().map(|(_, i)| i) {
+            if let Some(s) = self.steps.get_mut(i) {
+                s.state = StepState::Interrupted;
+            }
+        }
+        for s in &mut self.steps {
+            if s.state == StepState::Waiting {
+                s.state = StepState::Pending;
+            }
+        }
+        if self.output.started.is_some() && self.output.finished.is_none() {
+            self.output.finished = Some(0.0);
+            self.output.status = Some("interrupted by the crash".into());
         }
     }
 
@@ -580,11 +486,7 @@ impl App {
 
     fn decide(&mut self, kind: DecisionKind, reason: Option<String>) {
         if let Some(p) = self.pending.take() {
-            let _ = p.reply.send(Decision {
-                kind,
-                who: self.author.clone(),
-                reason: reason.filter(|r| !r.is_empty()),
-            });
+            let _ = p.reply.send(Decision { kind, who: self.author.clone(), reason: reason.filter(|r| !r.is_empty()) });
         }
     }
 
@@ -633,10 +535,7 @@ impl App {
     }
 
     fn milestone(&mut self, name: &str) {
-        match self.rec.record(EventBody::Milestone {
-            milestone: name.to_string(),
-            author: self.author.clone(),
-        }) {
+        match self.rec.record(EventBody::Milestone { milestone: name.to_string(), author: self.author.clone() }) {
             Ok(_) => self.flash = Some(format!("Milestone '{name}' saved")),
             Err(e) => self.flash = Some(format!("Milestone NOT SAVED: {e}")),
         }
@@ -649,8 +548,7 @@ impl App {
         // STOP works everywhere, even inside an editor, except when it is a
         // printable character typed into an editor ("!" in a note).
         if action == Some(Action::Stop) {
-            let printable = matches!(key.code, KeyCode::Char(_))
-                && !key.modifiers.contains(KeyModifiers::CONTROL);
+            let printable = matches!(key.code, KeyCode::Char(_)) && !key.modifiers.contains(KeyModifiers::CONTROL);
             let editing = matches!(
                 self.modal,
                 Modal::Skip(_)
@@ -684,14 +582,8 @@ impl App {
     }
 
     fn on_modal_key(&mut self, modal: Modal, key: KeyEvent, action: Option<Action>) -> Modal {
-        let enter = key.code == KeyCode::Enter
-            && !key
-                .modifiers
-                .intersects(KeyModifiers::ALT | KeyModifiers::SHIFT);
-        let newline = (key.code == KeyCode::Enter
-            && key
-                .modifiers
-                .intersects(KeyModifiers::ALT | KeyModifiers::SHIFT))
+        let enter = key.code == KeyCode::Enter && !key.modifiers.intersects(KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let newline = (key.code == KeyCode::Enter && key.modifiers.intersects(KeyModifiers::ALT | KeyModifiers::SHIFT))
             || (key.code == KeyCode::Char('j') && key.modifiers.contains(KeyModifiers::CONTROL));
         match modal {
             Modal::None => {
@@ -760,12 +652,7 @@ impl App {
                 } else if enter {
                     let reason = text_of(&t);
                     if !reason.is_empty()
-                        && let Err(e) = self.record_note(
-                            "decision",
-                            format!("STOP reason: {reason}"),
-                            None,
-                            None,
-                        )
+                        && let Err(e) = self.record_note("decision", format!("STOP reason: {reason}"), None, None)
                     {
                         self.flash = Some(e);
                     }
@@ -830,10 +717,7 @@ impl App {
                     let (owner, due) = if ed.kind == NoteKind::ActionItem {
                         let o = text_of(&ed.owner);
                         let d = text_of(&ed.due);
-                        (
-                            Some(o).filter(|s| !s.is_empty()),
-                            Some(d).filter(|s| !s.is_empty()),
-                        )
+                        (Some(o).filter(|s| !s.is_empty()), Some(d).filter(|s| !s.is_empty()))
                     } else {
                         (None, None)
                     };
@@ -866,11 +750,7 @@ impl App {
 
     fn scroll(&mut self, delta: isize) {
         let apply = |v: &mut usize| {
-            *v = if delta < 0 {
-                v.saturating_add(delta.unsigned_abs())
-            } else {
-                v.saturating_sub(delta as usize)
-            };
+            *v = if delta < 0 { v.saturating_add(delta.unsigned_abs()) } else { v.saturating_sub(delta as usize) };
         };
         if self.screen == Screen::Timeline {
             apply(&mut self.timeline_scroll);
@@ -894,24 +774,16 @@ impl App {
         let manual = self.pending.as_ref().is_some_and(|p| p.proposal.manual);
         match action {
             Action::Confirm if self.pending.is_some() => {
-                let kind = if manual {
-                    DecisionKind::Done
-                } else {
-                    DecisionKind::Confirm
-                };
+                let kind = if manual { DecisionKind::Done } else { DecisionKind::Confirm };
                 self.decide(kind, None);
             }
             Action::Confirm => self.flash = Some("Nothing is waiting for a decision.".into()),
             Action::Skip if self.pending.is_some() => {
-                self.modal = Modal::Skip(single_line(
-                    "Why skip? (optional, Enter skips, Esc cancels)",
-                ));
+                self.modal = Modal::Skip(single_line("Why skip? (optional, Enter skips, Esc cancels)"));
             }
             Action::Skip => self.flash = Some("Nothing is waiting for a decision.".into()),
             Action::Abort if self.run_active() => {
-                self.modal = Modal::Abort(single_line(
-                    "Why abort? (required, Enter aborts, Esc cancels)",
-                ));
+                self.modal = Modal::Abort(single_line("Why abort? (required, Enter aborts, Esc cancels)"));
             }
             Action::Abort => {}
             Action::Stop => self.press_stop("key"),
@@ -926,11 +798,7 @@ impl App {
                 self.modal = Modal::Author(t);
             }
             Action::Timeline => {
-                self.screen = if self.screen == Screen::Run {
-                    Screen::Timeline
-                } else {
-                    Screen::Run
-                };
+                self.screen = if self.screen == Screen::Run { Screen::Timeline } else { Screen::Run };
             }
             Action::Search => {
                 self.screen = Screen::Timeline;
@@ -940,24 +808,11 @@ impl App {
             }
             Action::Filter => {
                 self.screen = Screen::Timeline;
-                const KINDS: [&str; 9] = [
-                    "note",
-                    "observation",
-                    "weakness",
-                    "decision",
-                    "question",
-                    "action",
-                    "milestone",
-                    "stop",
-                    "step",
-                ];
+                const KINDS: [&str; 9] =
+                    ["note", "observation", "weakness", "decision", "question", "action", "milestone", "stop", "step"];
                 self.timeline_filter = match &self.timeline_filter {
                     None => Some(KINDS[0].to_string()),
-                    Some(k) => KINDS
-                        .iter()
-                        .position(|x| x == k)
-                        .and_then(|i| KINDS.get(i + 1))
-                        .map(|s| s.to_string()),
+                    Some(k) => KINDS.iter().position(|x| x == k).and_then(|i| KINDS.get(i + 1)).map(|s| s.to_string()),
                 };
                 self.timeline_scroll = 0;
             }
@@ -977,8 +832,7 @@ impl App {
         }
         // A manual step: `F` marks it failed.
         if manual && self.pending.is_some() && key.code == KeyCode::Char('F') {
-            self.modal =
-                Modal::ManualFailed(single_line("What went wrong? (Enter saves, Esc cancels)"));
+            self.modal = Modal::ManualFailed(single_line("What went wrong? (Enter saves, Esc cancels)"));
         }
     }
 }
@@ -988,27 +842,15 @@ pub fn render_output(output: &Value, live: &str) -> String {
     match output {
         Value::Null => live.to_string(),
         Value::Object(m) if m.contains_key("stdout") => {
-            let mut s = format!(
-                "exit status {}\n",
-                m.get("status")
-                    .map(crate::engine::pyvalue::py_str)
-                    .unwrap_or_default()
-            );
-            if let Some(o) = m
-                .get("stdout")
-                .and_then(Value::as_str)
-                .filter(|o| !o.is_empty())
-            {
+            let mut s =
+                format!("exit status {}\n", m.get("status").map(crate::engine::pyvalue::py_str).unwrap_or_default());
+            if let Some(o) = m.get("stdout").and_then(Value::as_str).filter(|o| !o.is_empty()) {
                 s.push_str(o);
                 if !o.ends_with('\n') {
                     s.push('\n');
                 }
             }
-            if let Some(e) = m
-                .get("stderr")
-                .and_then(Value::as_str)
-                .filter(|e| !e.is_empty())
-            {
+            if let Some(e) = m.get("stderr").and_then(Value::as_str).filter(|e| !e.is_empty()) {
                 s.push_str("stderr:\n");
                 s.push_str(e);
             }
@@ -1020,12 +862,7 @@ pub fn render_output(output: &Value, live: &str) -> String {
                 Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
                 None => String::new(),
             };
-            format!(
-                "HTTP {}\n{body}",
-                m.get("status")
-                    .map(crate::engine::pyvalue::py_str)
-                    .unwrap_or_default()
-            )
+            format!("HTTP {}\n{body}", m.get("status").map(crate::engine::pyvalue::py_str).unwrap_or_default())
         }
         other => serde_json::to_string_pretty(other).unwrap_or_default(),
     }

@@ -21,13 +21,7 @@ pub struct ConsoleApprover {
 impl ConsoleApprover {
     pub fn new() -> (Self, mpsc::UnboundedReceiver<Ask>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (
-            Self {
-                tx,
-                unattended: Arc::new(AtomicBool::new(false)),
-            },
-            rx,
-        )
+        (Self { tx, unattended: Arc::new(AtomicBool::new(false)) }, rx)
     }
 }
 
@@ -35,11 +29,7 @@ impl Approver for ConsoleApprover {
     fn decide<'a>(&'a self, p: &'a Proposal) -> DecisionFuture<'a> {
         Box::pin(async move {
             let auto = |why: &str| {
-                let kind = if p.manual {
-                    DecisionKind::Skip
-                } else {
-                    DecisionKind::Confirm
-                };
+                let kind = if p.manual { DecisionKind::Skip } else { DecisionKind::Confirm };
                 Decision::new(kind, "auto", Some(why))
             };
             if self.unattended.load(Ordering::SeqCst) {
@@ -56,11 +46,7 @@ impl Approver for ConsoleApprover {
                 Err(_) if self.unattended.load(Ordering::SeqCst) => {
                     auto("nobody at the console (terminal lost or process terminated)")
                 }
-                Err(_) => Decision::new(
-                    DecisionKind::Abort,
-                    "gameday",
-                    Some("the question was withdrawn"),
-                ),
+                Err(_) => Decision::new(DecisionKind::Abort, "gameday", Some("the question was withdrawn")),
             }
         })
     }

@@ -37,8 +37,7 @@ pub fn load() -> Result<ConfigFile, String> {
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     let origin = path.display().to_string();
-    let doc = crate::load::parse_document(&origin, &text, crate::load::Format::Yaml)
-        .map_err(|e| e.to_string())?;
+    let doc = crate::load::parse_document(&origin, &text, crate::load::Format::Yaml).map_err(|e| e.to_string())?;
     if doc.is_null() {
         return Ok(ConfigFile::default());
     }

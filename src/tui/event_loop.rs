@@ -11,9 +11,7 @@ use crate::session::recorder::Update;
 use futures::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{
-    Event as TermEvent, EventStream, KeyEventKind, MouseButton, MouseEventKind,
-};
+use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseButton, MouseEventKind};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use ratatui::layout::{Position, Rect};
@@ -35,11 +33,9 @@ enum Sig {
 fn watch_signals() -> UnboundedReceiver<Sig> {
     use tokio::signal::unix::{SignalKind, signal};
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    for (kind, sig) in [
-        (SignalKind::interrupt(), Sig::Int),
-        (SignalKind::terminate(), Sig::Term),
-        (SignalKind::hangup(), Sig::Hup),
-    ] {
+    for (kind, sig) in
+        [(SignalKind::interrupt(), Sig::Int), (SignalKind::terminate(), Sig::Term), (SignalKind::hangup(), Sig::Hup)]
+    {
         if let Ok(mut s) = signal(kind) {
             let tx = tx.clone();
             tokio::spawn(async move {
@@ -58,6 +54,7 @@ fn handle_term_event(app: &mut App, ev: TermEvent, stop_rect: Rect) -> bool {
     match ev {
         // Key releases and repeats (kitty protocol, Windows) are not presses.
         TermEvent::Key(k) if k.kind == KeyEventKind::Press => {
+            panic_hook_for_tests(&k);
             app.on_key(k);
             true
         }
@@ -89,6 +86,17 @@ fn handle_term_event(app: &mut App, ev: TermEvent, stop_rect: Rect) -> bool {
         }
         TermEvent::Resize(_, _) => true,
         _ => false,
+    }
+}
+
+/// Test hook: `GAMEDAY_TEST_PANIC_KEY=<char>` makes that key panic inside the
+/// console, so tests can prove the terminal is restored after a panic.
+fn panic_hook_for_tests(k: &ratatui::crossterm::event::KeyEvent) {
+    if let Some(want) = std::env::var_os("GAMEDAY_TEST_PANIC_KEY")
+        && let ratatui::crossterm::event::KeyCode::Char(c) = k.code
+        && want.to_str().is_some_and(|w| w.starts_with(c))
+    {
+        panic!("test panic requested with GAMEDAY_TEST_PANIC_KEY");
     }
 }
 

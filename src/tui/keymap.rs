@@ -87,9 +87,7 @@ impl Action {
     pub fn describe(self) -> &'static str {
         match self {
             Action::Confirm => "Run the step waiting for a decision (manual step: mark it done)",
-            Action::Skip => {
-                "Skip the step, with an optional reason (manual step: mark it failed with F)"
-            }
+            Action::Skip => "Skip the step, with an optional reason (manual step: mark it failed with F)",
             Action::Abort => "Abort the run: asks to confirm and records a reason",
             Action::Stop => "STOP everything now: cancel the running step, then roll back",
             Action::Note => "Write an observation (note, weakness, question, action item…)",
@@ -127,11 +125,7 @@ impl Key {
             KeyCode::BackTab => KeyCode::Tab,
             c => c,
         };
-        Self {
-            code,
-            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
-            alt: ev.modifiers.contains(KeyModifiers::ALT),
-        }
+        Self { code, ctrl: ev.modifiers.contains(KeyModifiers::CONTROL), alt: ev.modifiers.contains(KeyModifiers::ALT) }
     }
 
     /// Parse `ctrl-x`, `alt-enter`, `f12`, `pageup`, `?`.
@@ -141,16 +135,10 @@ impl Key {
         let mut rest = s.trim();
         loop {
             let lower = rest.to_ascii_lowercase();
-            if let Some(r) = lower
-                .strip_prefix("ctrl-")
-                .or_else(|| lower.strip_prefix("c-"))
-            {
+            if let Some(r) = lower.strip_prefix("ctrl-").or_else(|| lower.strip_prefix("c-")) {
                 ctrl = true;
                 rest = &rest[rest.len() - r.len()..];
-            } else if let Some(r) = lower
-                .strip_prefix("alt-")
-                .or_else(|| lower.strip_prefix("m-"))
-            {
+            } else if let Some(r) = lower.strip_prefix("alt-").or_else(|| lower.strip_prefix("m-")) {
                 alt = true;
                 rest = &rest[rest.len() - r.len()..];
             } else {
@@ -173,10 +161,7 @@ impl Key {
             "end" => KeyCode::End,
             "backspace" => KeyCode::Backspace,
             "delete" | "del" => KeyCode::Delete,
-            f if f.len() >= 2
-                && f.starts_with('f')
-                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
-            {
+            f if f.len() >= 2 && f.starts_with('f') && f[1..].chars().all(|c| c.is_ascii_digit()) => {
                 KeyCode::F(f[1..].parse().ok()?)
             }
             _ => {
@@ -262,16 +247,12 @@ impl Default for Keymap {
 impl Keymap {
     /// Apply overrides from the config file: `{stop: ["f12", "ctrl-x"], …}`.
     /// Unknown keys are reported, not ignored silently.
-    pub fn with_overrides(
-        mut self,
-        overrides: &BTreeMap<Action, Vec<String>>,
-    ) -> Result<Self, String> {
+    pub fn with_overrides(mut self, overrides: &BTreeMap<Action, Vec<String>>) -> Result<Self, String> {
         for (action, specs) in overrides {
             let mut parsed = Vec::new();
             for s in specs {
-                parsed.push(Key::parse(s).ok_or_else(|| {
-                    format!("unknown key '{s}' for {action:?} in the config file")
-                })?);
+                parsed
+                    .push(Key::parse(s).ok_or_else(|| format!("unknown key '{s}' for {action:?} in the config file"))?);
             }
             self.bindings.insert(*action, parsed);
         }
@@ -287,10 +268,7 @@ impl Keymap {
         if self.keys(Action::Stop).contains(&k) {
             return Some(Action::Stop);
         }
-        Action::ALL
-            .iter()
-            .copied()
-            .find(|a| self.keys(*a).contains(&k))
+        Action::ALL.iter().copied().find(|a| self.keys(*a).contains(&k))
     }
 
     /// Keys of one action.
@@ -300,11 +278,7 @@ impl Keymap {
 
     /// `F12/Ctrl-x/!`
     pub fn label(&self, action: Action) -> String {
-        self.keys(action)
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("/")
+        self.keys(action).iter().map(ToString::to_string).collect::<Vec<_>>().join("/")
     }
 
     /// The README's key table, generated (a test compares it with the README).
@@ -335,18 +309,9 @@ mod tests {
     #[test]
     fn stop_keys() {
         let km = Keymap::default();
-        assert_eq!(
-            km.action(&ev(KeyCode::F(12), KeyModifiers::NONE)),
-            Some(Action::Stop)
-        );
-        assert_eq!(
-            km.action(&ev(KeyCode::Char('x'), KeyModifiers::CONTROL)),
-            Some(Action::Stop)
-        );
-        assert_eq!(
-            km.action(&ev(KeyCode::Char('!'), KeyModifiers::SHIFT)),
-            Some(Action::Stop)
-        );
+        assert_eq!(km.action(&ev(KeyCode::F(12), KeyModifiers::NONE)), Some(Action::Stop));
+        assert_eq!(km.action(&ev(KeyCode::Char('x'), KeyModifiers::CONTROL)), Some(Action::Stop));
+        assert_eq!(km.action(&ev(KeyCode::Char('!'), KeyModifiers::SHIFT)), Some(Action::Stop));
         assert_eq!(km.action(&ev(KeyCode::Char('x'), KeyModifiers::NONE)), None);
     }
 
@@ -355,10 +320,7 @@ mod tests {
         let mut o = BTreeMap::new();
         o.insert(Action::Note, vec!["o".to_string()]);
         let km = Keymap::default().with_overrides(&o).unwrap();
-        assert_eq!(
-            km.action(&ev(KeyCode::Char('o'), KeyModifiers::NONE)),
-            Some(Action::Note)
-        );
+        assert_eq!(km.action(&ev(KeyCode::Char('o'), KeyModifiers::NONE)), Some(Action::Note));
         assert_eq!(km.action(&ev(KeyCode::Char('n'), KeyModifiers::NONE)), None);
         o.insert(Action::Stop, vec![]);
         assert!(Keymap::default().with_overrides(&o).is_err());

@@ -67,40 +67,18 @@ pub fn plan(experiment: &Value, before: bool, after: bool) -> Vec<Step> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let method = experiment
-        .get("method")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let rollbacks = experiment
-        .get("rollbacks")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let method = experiment.get("method").and_then(Value::as_array).cloned().unwrap_or_default();
+    let rollbacks = experiment.get("rollbacks").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut push = |phase: Phase, list: &[Value]| {
         for (index, a) in list.iter().enumerate() {
-            let name = a
-                .get("name")
-                .or_else(|| a.get("ref"))
-                .and_then(Value::as_str)
-                .unwrap_or("(unnamed)")
-                .to_string();
+            let name =
+                a.get("name").or_else(|| a.get("ref")).and_then(Value::as_str).unwrap_or("(unnamed)").to_string();
             let kind = if a.get("ref").is_some() {
                 "ref".to_string()
             } else {
-                a.get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("activity")
-                    .to_string()
+                a.get("type").and_then(Value::as_str).unwrap_or("activity").to_string()
             };
-            out.push(Step {
-                phase,
-                index,
-                name,
-                kind,
-                state: StepState::Pending,
-                activity: a.clone(),
-            });
+            out.push(Step { phase, index, name, kind, state: StepState::Pending, activity: a.clone() });
         }
     };
     if before {

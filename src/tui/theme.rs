@@ -11,9 +11,7 @@ pub struct Theme {
 impl Theme {
     /// Colours unless `NO_COLOR` is set (to anything non-empty).
     pub fn from_env() -> Self {
-        Self {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
+        Self { color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
     }
 
     pub fn plain() -> Self {
@@ -21,22 +19,14 @@ impl Theme {
     }
 
     fn fg(&self, c: Color) -> Style {
-        if self.color {
-            Style::default().fg(c)
-        } else {
-            Style::default()
-        }
+        if self.color { Style::default().fg(c) } else { Style::default() }
     }
 
     pub fn base(&self) -> Style {
         Style::default()
     }
     pub fn dim(&self) -> Style {
-        if self.color {
-            Style::default().fg(Color::DarkGray)
-        } else {
-            Style::default()
-        }
+        if self.color { Style::default().fg(Color::DarkGray) } else { Style::default() }
     }
     pub fn title(&self) -> Style {
         Style::default().add_modifier(Modifier::BOLD)
@@ -62,10 +52,7 @@ impl Theme {
     /// The STOP button: white on red, bold; reversed video without colour.
     pub fn stop(&self) -> Style {
         if self.color {
-            Style::default()
-                .fg(Color::White)
-                .bg(Color::Red)
-                .add_modifier(Modifier::BOLD)
+            Style::default().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD)
         } else {
             Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         }
@@ -75,10 +62,7 @@ impl Theme {
             return Style::default().add_modifier(Modifier::BOLD);
         }
         let bg = if production { Color::Red } else { Color::Blue };
-        Style::default()
-            .fg(Color::White)
-            .bg(bg)
-            .add_modifier(Modifier::BOLD)
+        Style::default().fg(Color::White).bg(bg).add_modifier(Modifier::BOLD)
     }
     pub fn border(&self) -> Style {
         self.dim()

@@ -59,11 +59,7 @@ impl Placeholders {
                 Value::String(s)
             }
             Value::Array(items) => Value::Array(items.iter().map(|v| self.apply(v)).collect()),
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), self.apply(v)))
-                    .collect(),
-            ),
+            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), self.apply(v))).collect()),
             other => other.clone(),
         }
     }
@@ -91,14 +87,8 @@ pub fn summarize(
     let journal = placeholders.apply(journal);
     out.insert("status".into(), journal["status"].clone());
     out.insert("deviated".into(), journal["deviated"].clone());
-    out.insert(
-        "experiment.title".into(),
-        journal["experiment"]["title"].clone(),
-    );
-    out.insert(
-        "experiment.dry".into(),
-        journal["experiment"]["dry"].clone(),
-    );
+    out.insert("experiment.title".into(), journal["experiment"]["title"].clone());
+    out.insert("experiment.dry".into(), journal["experiment"]["dry"].clone());
     let states = &journal["steady_states"];
     out.insert("before".into(), summarize_state(&states["before"]));
     out.insert("after".into(), summarize_state(&states["after"]));
@@ -122,10 +112,7 @@ fn summarize_during(during: &Value, mode: DuringMode) -> Value {
     let Some(items) = during.as_array() else {
         return json!({"not_a_list": during});
     };
-    let met: Vec<Value> = items
-        .iter()
-        .map(|s| s["steady_state_met"].clone())
-        .collect();
+    let met: Vec<Value> = items.iter().map(|s| s["steady_state_met"].clone()).collect();
     match mode {
         DuringMode::Exact => json!({"met": met}),
         DuringMode::FirstLast => json!({
@@ -150,21 +137,9 @@ fn summarize_entry(entry: &Value) -> Value {
     let mut out = Map::new();
     out.insert("name".into(), activity["name"].clone());
     out.insert("type".into(), activity["type"].clone());
-    out.insert(
-        "status".into(),
-        entry
-            .get("status")
-            .cloned()
-            .unwrap_or_else(|| json!("<absent>")),
-    );
-    out.insert(
-        "output".into(),
-        summarize_output(provider_type, entry.get("output")),
-    );
-    out.insert(
-        "exception".into(),
-        summarize_exception(entry.get("exception")),
-    );
+    out.insert("status".into(), entry.get("status").cloned().unwrap_or_else(|| json!("<absent>")));
+    out.insert("output".into(), summarize_output(provider_type, entry.get("output")));
+    out.insert("exception".into(), summarize_exception(entry.get("exception")));
     if let Some(met) = entry.get("tolerance_met") {
         out.insert("tolerance_met".into(), met.clone());
     }
@@ -207,11 +182,7 @@ fn summarize_exception(exception: Option<&Value>) -> Value {
     let Some(exception) = exception else {
         return json!("<absent>");
     };
-    let Some(last) = exception
-        .as_array()
-        .and_then(|lines| lines.last())
-        .and_then(Value::as_str)
-    else {
+    let Some(last) = exception.as_array().and_then(|lines| lines.last()).and_then(Value::as_str) else {
         return json!({"not_a_list_of_strings": exception});
     };
     let last = last.trim_end_matches('\n');
@@ -224,45 +195,50 @@ fn summarize_exception(exception: Option<&Value>) -> Value {
 }
 
 /// Field-by-field differences between two summaries, one line per field:
-/// `path: chaos=<v> gameday=<v>`.
+/// `path: chaos=<v> gameday=<v>`. A subtree present on one side only is one
+/// line, so a missing hypothesis or run entry does not flood the report.
 pub fn diff(chaos: &Value, gameday: &Value) -> Vec<String> {
-    let mut left = Vec::new();
-    let mut right = Vec::new();
-    flatten("", chaos, &mut left);
-    flatten("", gameday, &mut right);
-    let left: std::collections::BTreeMap<_, _> = left.into_iter().collect();
-    let right: std::collections::BTreeMap<_, _> = right.into_iter().collect();
-    let mut keys: Vec<&String> = left.keys().chain(right.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let missing = "<missing>".to_string();
-    keys.into_iter()
-        .filter_map(|key| {
-            let a = left.get(key).unwrap_or(&missing);
-            let b = right.get(key).unwrap_or(&missing);
-            (a != b).then(|| format!("{key}: chaos={a} gameday={b}"))
-        })
-        .collect()
+    let mut out = Vec::new();
+    diff_at("", Some(chaos), Some(gameday), &mut out);
+    out
 }
 
-fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
-    match value {
-        Value::Object(map) if !map.is_empty() => {
-            for (k, v) in map {
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&path, v, out);
+fn diff_at(path: &str, chaos: Option<&Value>, gameday: Option<&Value>, out: &mut Vec<String>) {
+    let join = |key: &str| {
+        if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    };
+    match (chaos, gameday) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let mut keys: Vec<&String> = a.keys().collect();
+            keys.extend(b.keys().filter(|k| !a.contains_key(*k)));
+            for key in keys {
+                diff_at(&join(key), a.get(key), b.get(key), out);
             }
         }
-        Value::Array(items) if !items.is_empty() => {
-            out.push((format!("{prefix}.len"), items.len().to_string()));
-            for (i, v) in items.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), v, out);
+        (Some(Value::Array(a)), Some(Value::Array(b))) => {
+            if a.len() != b.len() {
+                out.push(format!("{path}.len: chaos={} gameday={}", a.len(), b.len()));
+            }
+            for i in 0..a.len().max(b.len()) {
+                diff_at(&format!("{path}[{i}]"), a.get(i), b.get(i), out);
             }
         }
-        other => out.push((prefix.to_string(), other.to_string())),
+        (a, b) if a != b => out.push(format!("{path}: chaos={} gameday={}", show(a), show(b))),
+        _ => {}
+    }
+}
+
+/// Compact JSON, shortened so one line stays readable.
+fn show(value: Option<&Value>) -> String {
+    let Some(value) = value else {
+        return "<missing>".into();
+    };
+    let text = value.to_string();
+    const LIMIT: usize = 300;
+    if text.chars().count() > LIMIT {
+        let cut: String = text.chars().take(LIMIT).collect();
+        format!("{cut}…")
+    } else {
+        text
     }
 }

@@ -38,14 +38,7 @@ const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Largest request body accepted.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Request headers left out of `/echo` because clients set them differently.
-const CLIENT_SPECIFIC_HEADERS: &[&str] = &[
-    "user-agent",
-    "accept-encoding",
-    "connection",
-    "host",
-    "keep-alive",
-    "te",
-];
+const CLIENT_SPECIFIC_HEADERS: &[&str] = &["user-agent", "accept-encoding", "connection", "host", "keep-alive", "te"];
 
 /// Shared state behind the endpoints.
 #[derive(Default)]
@@ -75,11 +68,7 @@ impl TestServer {
         let acceptor = std::thread::Builder::new()
             .name("test-http-accept".into())
             .spawn(move || accept_loop(listener, accept_state))?;
-        Ok(TestServer {
-            addr,
-            state,
-            acceptor: Some(acceptor),
-        })
+        Ok(TestServer { addr, state, acceptor: Some(acceptor) })
     }
 
     /// The TCP port the server listens on.
@@ -148,20 +137,14 @@ fn accept_loop(listener: TcpListener, state: Arc<State>) {
         let Ok(mut stream) = stream else { continue };
         if state.open_connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             state.open_connections.fetch_sub(1, Ordering::SeqCst);
-            let _ = write_response(
-                &mut stream,
-                &Response::text(503, "too many connections"),
-                true,
-            );
+            let _ = write_response(&mut stream, &Response::text(503, "too many connections"), true);
             continue;
         }
         let conn_state = Arc::clone(&state);
-        let spawned = std::thread::Builder::new()
-            .name("test-http-conn".into())
-            .spawn(move || {
-                serve_connection(stream, &conn_state);
-                conn_state.open_connections.fetch_sub(1, Ordering::SeqCst);
-            });
+        let spawned = std::thread::Builder::new().name("test-http-conn".into()).spawn(move || {
+            serve_connection(stream, &conn_state);
+            conn_state.open_connections.fetch_sub(1, Ordering::SeqCst);
+        });
         if spawned.is_err() {
             state.open_connections.fetch_sub(1, Ordering::SeqCst);
         }
@@ -186,11 +169,7 @@ struct Response {
 
 impl Response {
     fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
-        Response {
-            status,
-            headers: vec![("Content-Type".into(), content_type.into())],
-            body: body.into(),
-        }
+        Response { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into() }
     }
 
     fn json(status: u16, value: &serde_json::Value) -> Response {
@@ -231,9 +210,7 @@ fn serve_connection(stream: TcpStream, state: &State) {
     let _ = writer.flush();
     let _ = writer.shutdown(Shutdown::Write);
     // Drain what the client may still send so the close is not a reset.
-    let _ = reader
-        .get_mut()
-        .set_read_timeout(Some(Duration::from_millis(200)));
+    let _ = reader.get_mut().set_read_timeout(Some(Duration::from_millis(200)));
     let mut sink = [0u8; 1024];
     while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
 }
@@ -242,9 +219,7 @@ fn serve_connection(stream: TcpStream, state: &State) {
 fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, String> {
     let mut head_bytes = 0usize;
     let mut line = String::new();
-    let n = reader
-        .read_line(&mut line)
-        .map_err(|e| format!("bad request line: {e}"))?;
+    let n = reader.read_line(&mut line).map_err(|e| format!("bad request line: {e}"))?;
     if n == 0 {
         return Ok(None);
     }
@@ -262,9 +237,7 @@ fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, String> {
     let mut headers = Vec::new();
     loop {
         let mut header_line = String::new();
-        let n = reader
-            .read_line(&mut header_line)
-            .map_err(|e| format!("bad header: {e}"))?;
+        let n = reader.read_line(&mut header_line).map_err(|e| format!("bad header: {e}"))?;
         head_bytes += n;
         if head_bytes > MAX_HEAD_BYTES {
             return Err("request head too large".into());
@@ -286,16 +259,8 @@ fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, String> {
         return Err("request body too large".into());
     }
     let mut body = vec![0u8; length];
-    reader
-        .read_exact(&mut body)
-        .map_err(|e| format!("short body: {e}"))?;
-    Ok(Some(Request {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    }))
+    reader.read_exact(&mut body).map_err(|e| format!("short body: {e}"))?;
+    Ok(Some(Request { method, path, query, headers, body }))
 }
 
 fn route(request: &Request, state: &State) -> Response {
@@ -311,11 +276,9 @@ fn route(request: &Request, state: &State) -> Response {
             }
         }
         "/text" => Response::text(200, "hello 42\n"),
-        "/json-charset" => Response::new(
-            200,
-            "application/json; charset=utf-8",
-            serde_json::json!({"status": "ok"}).to_string(),
-        ),
+        "/json-charset" => {
+            Response::new(200, "application/json; charset=utf-8", serde_json::json!({"status": "ok"}).to_string())
+        }
         "/redirect" => {
             let mut response = Response::text(302, "redirecting");
             response.headers.push(("Location".into(), "/health".into()));
@@ -329,10 +292,7 @@ fn route(request: &Request, state: &State) -> Response {
             Response::json(200, &serde_json::json!({"state": label}))
         }
         "/break" | "/repair" => Response::text(405, "method not allowed"),
-        "/count" => Response::json(
-            200,
-            &serde_json::json!({"count": state.health_requests.load(Ordering::SeqCst)}),
-        ),
+        "/count" => Response::json(200, &serde_json::json!({"count": state.health_requests.load(Ordering::SeqCst)})),
         "/items" => Response::json(
             200,
             &serde_json::json!({
@@ -349,11 +309,7 @@ fn route(request: &Request, state: &State) -> Response {
             if let Some(code) = path.strip_prefix("/status/") {
                 match code.parse::<u16>() {
                     Ok(code) if (200..600).contains(&code) => {
-                        let body = if matches!(code, 204 | 304) {
-                            String::new()
-                        } else {
-                            format!("status {code}")
-                        };
+                        let body = if matches!(code, 204 | 304) { String::new() } else { format!("status {code}") };
                         Response::text(code, &body)
                     }
                     _ => Response::text(400, "bad status code"),
@@ -413,16 +369,8 @@ fn reason(status: u16) -> &'static str {
 
 /// Writes `response`; the body is left out for HEAD requests (`with_body` false),
 /// while `Content-Length` still says how long it would be.
-fn write_response(
-    stream: &mut impl Write,
-    response: &Response,
-    with_body: bool,
-) -> std::io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\n",
-        response.status,
-        reason(response.status)
-    );
+fn write_response(stream: &mut impl Write, response: &Response, with_body: bool) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

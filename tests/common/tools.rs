@@ -29,9 +29,7 @@ impl Tool {
 
 /// The Chaos Toolkit virtualenv (`GAMEDAY_CTK_VENV`, or the default path).
 pub fn ctk_venv() -> PathBuf {
-    std::env::var_os("GAMEDAY_CTK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CTK_VENV))
+    std::env::var_os("GAMEDAY_CTK_VENV").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_CTK_VENV))
 }
 
 /// The `chaos` executable; panics with a clear message when it is missing,
@@ -49,9 +47,12 @@ pub fn chaos_bin() -> PathBuf {
     bin
 }
 
-/// The `gameday` binary built by cargo for integration tests.
+/// The `gameday` binary built by cargo for integration tests
+/// (`GAMEDAY_DIFF_GAMEDAY_BIN` may point at another build, for debugging).
 pub fn gameday_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_gameday"))
+    std::env::var_os("GAMEDAY_DIFF_GAMEDAY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gameday")))
 }
 
 /// Everything needed to run one tool once.
@@ -126,16 +127,13 @@ pub fn run_tool(tool: Tool, spec: &RunSpec<'_>) -> RunOutcome {
             c
         }
     };
-    command
-        .current_dir(spec.cwd)
-        .stdin(Stdio::null())
-        .process_group(0);
+    command.current_dir(spec.cwd).stdin(Stdio::null()).process_group(0);
     for (key, value) in spec.env {
         command.env(key, value);
     }
     let command_line = describe_command(&command);
-    let files = std::fs::File::create(&stdout_path)
-        .and_then(|out| std::fs::File::create(&stderr_path).map(|err| (out, err)));
+    let files =
+        std::fs::File::create(&stdout_path).and_then(|out| std::fs::File::create(&stderr_path).map(|err| (out, err)));
     let (out, err) = match files {
         Ok(pair) => pair,
         Err(e) => return failed_to_start(command_line, format!("cannot create output files: {e}")),
@@ -185,10 +183,7 @@ pub fn run_tool(tool: Tool, spec: &RunSpec<'_>) -> RunOutcome {
             Ok(value) => (Some(value), None),
             Err(e) => (None, Some(format!("journal is not valid JSON: {e}"))),
         },
-        Err(e) => (
-            None,
-            Some(format!("no journal at {}: {e}", journal_path.display())),
-        ),
+        Err(e) => (None, Some(format!("no journal at {}: {e}", journal_path.display()))),
     };
     RunOutcome {
         command_line,
@@ -217,11 +212,7 @@ fn describe_command(command: &Command) -> String {
     let mut parts = vec![command.get_program().to_string_lossy().into_owned()];
     parts.extend(command.get_args().map(|a| {
         let a = a.to_string_lossy();
-        if a.contains(' ') || a.is_empty() {
-            format!("'{a}'")
-        } else {
-            a.into_owned()
-        }
+        if a.contains(' ') || a.is_empty() { format!("'{a}'") } else { a.into_owned() }
     }));
     parts.join(" ")
 }

@@ -34,11 +34,7 @@ pub(crate) enum Selector {
     /// Array element (negative counts from the end).
     Index(i128),
     /// `[start:end:step]`, Python `range` semantics as jsonpath2 computes them.
-    Slice {
-        start: Option<i128>,
-        end: Option<i128>,
-        step: Option<i128>,
-    },
+    Slice { start: Option<i128>, end: Option<i128>, step: Option<i128> },
     /// `*`: every member or element.
     Wildcard,
     /// `?(…)`: the current value itself when the expression holds.
@@ -151,9 +147,7 @@ impl PyInt {
         match self {
             PyInt::Small(v) => (*v).clamp(-INDEX_CLAMP, INDEX_CLAMP),
             PyInt::Big { negative: true, .. } => -INDEX_CLAMP,
-            PyInt::Big {
-                negative: false, ..
-            } => INDEX_CLAMP,
+            PyInt::Big { negative: false, .. } => INDEX_CLAMP,
         }
     }
 }

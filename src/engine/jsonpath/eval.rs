@@ -77,20 +77,12 @@ impl<'a> Stream<'a> {
 }
 
 /// Every match of `path`, with `$` bound to `root` and `@` to `cur`.
-pub(crate) fn evaluate<'a>(
-    path: &Path,
-    root: &'a Value,
-    cur: &'a Value,
-    budget: &mut Budget,
-) -> Stream<'a> {
+pub(crate) fn evaluate<'a>(path: &Path, root: &'a Value, cur: &'a Value, budget: &mut Budget) -> Stream<'a> {
     let start = match path.anchor {
         Anchor::Root => root,
         Anchor::Current => cur,
     };
-    let mut stream = Stream {
-        items: vec![Cow::Borrowed(start)],
-        err: None,
-    };
+    let mut stream = Stream { items: vec![Cow::Borrowed(start)], err: None };
     for step in &path.steps {
         if stream.items.is_empty() {
             break;
@@ -122,13 +114,7 @@ pub(crate) fn evaluate<'a>(
 
 /// `..`: the selectors applied to `item` and then to each value below it,
 /// depth first in document order (jsonpath2's `RecursiveDescentNode`).
-fn descend<'a>(
-    selectors: &[Selector],
-    root: &'a Value,
-    item: &Item<'a>,
-    out: &mut Stream<'a>,
-    budget: &mut Budget,
-) {
+fn descend<'a>(selectors: &[Selector], root: &'a Value, item: &Item<'a>, out: &mut Stream<'a>, budget: &mut Budget) {
     let visit = |node: Item<'a>, out: &mut Stream<'a>, budget: &mut Budget| {
         for sel in selectors {
             apply(sel, root, &node, out, budget);
@@ -139,12 +125,8 @@ fn descend<'a>(
         true
     };
     match item {
-        Cow::Borrowed(v) => preorder(v, budget, out, |n, out, budget| {
-            visit(Cow::Borrowed(n), out, budget)
-        }),
-        Cow::Owned(v) => preorder(v, budget, out, |n, out, budget| {
-            visit(Cow::Owned(n.clone()), out, budget)
-        }),
+        Cow::Borrowed(v) => preorder(v, budget, out, |n, out, budget| visit(Cow::Borrowed(n), out, budget)),
+        Cow::Owned(v) => preorder(v, budget, out, |n, out, budget| visit(Cow::Owned(n.clone()), out, budget)),
     }
 }
 
@@ -203,39 +185,24 @@ fn array_index(v: &Value, index: i128) -> Option<&Value> {
     let a = v.as_array()?;
     let len = a.len() as i128;
     let at = if index < 0 { index + len } else { index };
-    if (0..len).contains(&at) {
-        a.get(usize::try_from(at).ok()?)
-    } else {
-        None
-    }
+    if (0..len).contains(&at) { a.get(usize::try_from(at).ok()?) } else { None }
 }
 
 /// One selector applied to one value.
-fn apply<'a>(
-    sel: &Selector,
-    root: &'a Value,
-    item: &Item<'a>,
-    out: &mut Stream<'a>,
-    budget: &mut Budget,
-) {
+fn apply<'a>(sel: &Selector, root: &'a Value, item: &Item<'a>, out: &mut Stream<'a>, budget: &mut Budget) {
     match sel {
-        Selector::Name(name) => project(item, out, budget, |v| {
-            v.as_object()
-                .and_then(|m| m.get(name))
-                .into_iter()
-                .collect()
-        }),
-        Selector::Index(i) => project(item, out, budget, |v| {
-            array_index(v, *i).into_iter().collect()
-        }),
+        Selector::Name(name) => {
+            project(item, out, budget, |v| v.as_object().and_then(|m| m.get(name)).into_iter().collect())
+        }
+        Selector::Index(i) => project(item, out, budget, |v| array_index(v, *i).into_iter().collect()),
         Selector::Slice { start, end, step } => {
             let Some(len) = item.as_array().map(Vec::len) else {
                 return;
             };
             match slice_indices(len, *start, *end, *step) {
-                Ok(indices) => project(item, out, budget, |v| {
-                    indices.iter().filter_map(|i| array_index(v, *i)).collect()
-                }),
+                Ok(indices) => {
+                    project(item, out, budget, |v| indices.iter().filter_map(|i| array_index(v, *i)).collect())
+                }
                 Err(e) => out.err = Some(e),
             }
         }
@@ -254,16 +221,9 @@ fn apply<'a>(
             for key in &keys.items {
                 let key = View::Doc(key);
                 if let Some(i) = key.as_index() {
-                    project(item, out, budget, |v| {
-                        array_index(v, i).into_iter().collect()
-                    });
+                    project(item, out, budget, |v| array_index(v, i).into_iter().collect());
                 } else if let Some(name) = key.as_str() {
-                    project(item, out, budget, |v| {
-                        v.as_object()
-                            .and_then(|m| m.get(name))
-                            .into_iter()
-                            .collect()
-                    });
+                    project(item, out, budget, |v| v.as_object().and_then(|m| m.get(name)).into_iter().collect());
                 }
                 if out.failed() {
                     return;
@@ -362,13 +322,8 @@ fn slice_indices(
     let n = len as i128;
     let lo = match start {
         None => 0,
-        Some(s) if s < 0 => {
-            if s.abs() < n {
-                s + n
-            } else {
-                0
-            }
-        }
+        Some(s) if s < 0 && s.abs() < n => s + n,
+        Some(s) if s < 0 => 0,
         Some(s) => s,
     };
     let hi = match end {
@@ -379,9 +334,7 @@ fn slice_indices(
     let step = step.unwrap_or(1);
     let mut out = Vec::new();
     if step == 0 {
-        return Err(EvalError::Python(
-            "ValueError: range() arg 3 must not be zero".to_string(),
-        ));
+        return Err(EvalError::Python("ValueError: range() arg 3 must not be zero".to_string()));
     }
     if step > 0 {
         // lo is never negative here.
@@ -407,12 +360,7 @@ fn slice_indices(
 }
 
 /// A filter expression on the current value.
-fn eval_expr(
-    expr: &Expr,
-    root: &Value,
-    cur: &Value,
-    budget: &mut Budget,
-) -> Result<bool, EvalError> {
+fn eval_expr(expr: &Expr, root: &Value, cur: &Value, budget: &mut Budget) -> Result<bool, EvalError> {
     match expr {
         Expr::And(parts) => {
             for p in parts {
@@ -479,11 +427,7 @@ fn compare(
                 return ls.err.map_or(Ok(false), Err);
             };
             let rs = evaluate(rp, root, cur, budget);
-            if rs
-                .items
-                .iter()
-                .any(|b| holds(View::Doc(first), View::Doc(b)))
-            {
+            if rs.items.iter().any(|b| holds(View::Doc(first), View::Doc(b))) {
                 return Ok(true);
             }
             if let Some(e) = rs.err {
@@ -512,27 +456,15 @@ mod tests {
     #[test]
     fn slices_follow_jsonpath2_range_arithmetic() {
         // [2:-10:-1] on 7 items: range(2, -3, -1) -> 2, 1, 0, -1, -2.
-        assert_eq!(
-            slice_indices(7, Some(2), Some(-10), Some(-1)),
-            Ok(vec![2, 1, 0, -1, -2])
-        );
+        assert_eq!(slice_indices(7, Some(2), Some(-10), Some(-1)), Ok(vec![2, 1, 0, -1, -2]));
         // [::-1] is range(0, len, -1): empty.
         assert_eq!(slice_indices(3, None, None, Some(-1)), Ok(vec![]));
         // [:-100:-1] on 7: range(0, -93, -1) -> 0, -1, ..., -7.
-        assert_eq!(
-            slice_indices(7, None, Some(-100), Some(-1)),
-            Ok(vec![0, -1, -2, -3, -4, -5, -6, -7])
-        );
+        assert_eq!(slice_indices(7, None, Some(-100), Some(-1)), Ok(vec![0, -1, -2, -3, -4, -5, -6, -7]));
         assert!(slice_indices(3, None, None, Some(0)).is_err());
         // A start far past the end skips straight to the last reachable index.
         assert_eq!(slice_indices(5, Some(100), None, Some(-3)), Ok(vec![]));
-        assert_eq!(
-            slice_indices(5, Some(100), Some(-6), Some(-3)),
-            Ok(vec![4, 1])
-        );
-        assert_eq!(
-            slice_indices(5, Some(100), Some(-100), Some(-3)),
-            Ok(vec![4, 1, -2, -5])
-        );
+        assert_eq!(slice_indices(5, Some(100), Some(-6), Some(-3)), Ok(vec![4, 1]));
+        assert_eq!(slice_indices(5, Some(100), Some(-100), Some(-3)), Ok(vec![4, 1, -2, -5]));
     }
 }

@@ -22,12 +22,8 @@ pub(crate) fn call(func: Func, cur: &Value, args: &[View<'_>]) -> Option<Produce
             _ => None,
         },
         Func::Keys if args.is_empty() => match cur {
-            Value::Object(m) => Some(Produced::New(Value::Array(
-                m.keys().map(|k| Value::String(k.clone())).collect(),
-            ))),
-            Value::Array(a) => Some(Produced::New(Value::Array(
-                (0..a.len()).map(Value::from).collect(),
-            ))),
+            Value::Object(m) => Some(Produced::New(Value::Array(m.keys().map(|k| Value::String(k.clone())).collect()))),
+            Value::Array(a) => Some(Produced::New(Value::Array((0..a.len()).map(Value::from).collect()))),
             _ => None,
         },
         Func::Values if args.is_empty() => match cur {
@@ -37,15 +33,10 @@ pub(crate) fn call(func: Func, cur: &Value, args: &[View<'_>]) -> Option<Produce
         },
         Func::Entries if args.is_empty() => match cur {
             Value::Object(m) => Some(Produced::New(Value::Array(
-                m.iter()
-                    .map(|(k, v)| Value::Array(vec![Value::String(k.clone()), v.clone()]))
-                    .collect(),
+                m.iter().map(|(k, v)| Value::Array(vec![Value::String(k.clone()), v.clone()])).collect(),
             ))),
             Value::Array(a) => Some(Produced::New(Value::Array(
-                a.iter()
-                    .enumerate()
-                    .map(|(i, v)| Value::Array(vec![Value::from(i), v.clone()]))
-                    .collect(),
+                a.iter().enumerate().map(|(i, v)| Value::Array(vec![Value::from(i), v.clone()])).collect(),
             ))),
             _ => None,
         },
@@ -57,9 +48,7 @@ pub(crate) fn call(func: Func, cur: &Value, args: &[View<'_>]) -> Option<Produce
             let len = chars.len() as i128;
             let at = if index < 0 { index + len } else { index };
             let at = usize::try_from(at).ok()?;
-            chars
-                .get(at)
-                .map(|c| Produced::New(Value::String(c.to_string())))
+            chars.get(at).map(|c| Produced::New(Value::String(c.to_string())))
         }
         Func::Substring => {
             let s = cur.as_str()?;
@@ -72,11 +61,7 @@ pub(crate) fn call(func: Func, cur: &Value, args: &[View<'_>]) -> Option<Produce
             let len = chars.len();
             let from = slice_bound(start, len);
             let to = end.map_or(len, |e| slice_bound(e, len));
-            let text: String = if from < to {
-                chars[from..to].iter().collect()
-            } else {
-                String::new()
-            };
+            let text: String = if from < to { chars[from..to].iter().collect() } else { String::new() };
             Some(Produced::New(Value::String(text)))
         }
         _ => None,
@@ -112,44 +97,19 @@ mod tests {
         let neg = Lit::Int(PyInt::Small(-3));
         let m1 = Lit::Int(PyInt::Small(-1));
         assert_eq!(text(call(Func::Length, &s, &[])), Some(json!(5)));
-        assert_eq!(
-            text(call(Func::CharAt, &s, &[View::Lit(&one)])),
-            Some(json!("é"))
-        );
-        assert_eq!(
-            text(call(Func::CharAt, &s, &[View::Lit(&Lit::Bool(true))])),
-            Some(json!("é"))
-        );
-        assert_eq!(
-            text(call(
-                Func::Substring,
-                &s,
-                &[View::Lit(&neg), View::Lit(&m1)]
-            )),
-            Some(json!("ll"))
-        );
-        assert_eq!(
-            text(call(Func::CharAt, &s, &[View::Lit(&Lit::Str("1".into()))])),
-            None
-        );
+        assert_eq!(text(call(Func::CharAt, &s, &[View::Lit(&one)])), Some(json!("é")));
+        assert_eq!(text(call(Func::CharAt, &s, &[View::Lit(&Lit::Bool(true))])), Some(json!("é")));
+        assert_eq!(text(call(Func::Substring, &s, &[View::Lit(&neg), View::Lit(&m1)])), Some(json!("ll")));
+        assert_eq!(text(call(Func::CharAt, &s, &[View::Lit(&Lit::Str("1".into()))])), None);
     }
 
     #[test]
     fn container_functions() {
         let o = json!({"a": 1, "b": [2]});
         assert_eq!(text(call(Func::Keys, &o, &[])), Some(json!(["a", "b"])));
-        assert_eq!(
-            text(call(Func::Entries, &o, &[])),
-            Some(json!([["a", 1], ["b", [2]]]))
-        );
+        assert_eq!(text(call(Func::Entries, &o, &[])), Some(json!([["a", 1], ["b", [2]]])));
         assert_eq!(text(call(Func::Length, &o, &[])), None);
-        assert_eq!(
-            text(call(Func::Values, &json!([1]), &[])),
-            Some(json!("<same>"))
-        );
-        assert_eq!(
-            text(call(Func::Keys, &json!([7, 8]), &[])),
-            Some(json!([0, 1]))
-        );
+        assert_eq!(text(call(Func::Values, &json!([1]), &[])), Some(json!("<same>")));
+        assert_eq!(text(call(Func::Keys, &json!([7, 8]), &[])), Some(json!([0, 1])));
     }
 }

@@ -144,34 +144,24 @@ pub(crate) fn lex(input: &str) -> Result<Vec<Token>, String> {
             '"' => {
                 let (text, end) = lex_string(&chars, i)?;
                 i = end;
-                out.push(Token {
-                    tok: Tok::Str(text),
-                    pos: start,
-                });
+                out.push(Token { tok: Tok::Str(text), pos: start });
                 continue;
             }
             '-' | '0'..='9' => {
                 let end = lex_number(&chars, i).ok_or_else(|| unknown_char(c, i))?;
                 let text: String = chars[i..end].iter().collect();
                 i = end;
-                out.push(Token {
-                    tok: Tok::Num(text),
-                    pos: start,
-                });
+                out.push(Token { tok: Tok::Num(text), pos: start });
                 continue;
             }
             c if c == '_' || c.is_ascii_alphabetic() => {
                 let mut end = i + 1;
-                while end < chars.len() && (chars[end] == '_' || chars[end].is_ascii_alphanumeric())
-                {
+                while end < chars.len() && (chars[end] == '_' || chars[end].is_ascii_alphanumeric()) {
                     end += 1;
                 }
                 let word: String = chars[i..end].iter().collect();
                 i = end;
-                out.push(Token {
-                    tok: keyword(word),
-                    pos: start,
-                });
+                out.push(Token { tok: keyword(word), pos: start });
                 continue;
             }
             other => return Err(unknown_char(other, i)),
@@ -179,10 +169,7 @@ pub(crate) fn lex(input: &str) -> Result<Vec<Token>, String> {
         i += 1;
         out.push(Token { tok, pos: start });
     }
-    out.push(Token {
-        tok: Tok::Eof,
-        pos: chars.len(),
-    });
+    out.push(Token { tok: Tok::Eof, pos: chars.len() });
     Ok(out)
 }
 
@@ -229,15 +216,11 @@ fn lex_string(chars: &[char], open: usize) -> Result<(String, usize), String> {
                     _ => false,
                 };
                 if !ok {
-                    return Err(format!(
-                        "invalid escape in the string starting at position {open}"
-                    ));
+                    return Err(format!("invalid escape in the string starting at position {open}"));
                 }
             }
             Some(c) if (*c as u32) < 0x20 => {
-                return Err(format!(
-                    "control character in the string starting at position {open}"
-                ));
+                return Err(format!("control character in the string starting at position {open}"));
             }
             Some(_) => i += 1,
         }
@@ -297,10 +280,7 @@ mod tests {
 
     #[test]
     fn keywords_win_only_on_whole_words() {
-        assert_eq!(
-            kinds("and andy"),
-            vec![Tok::And, Tok::Id("andy".into()), Tok::Eof]
-        );
+        assert_eq!(kinds("and andy"), vec![Tok::And, Tok::Id("andy".into()), Tok::Eof]);
     }
 
     #[test]
@@ -323,10 +303,7 @@ mod tests {
 
     #[test]
     fn strings_keep_escapes_raw_and_reject_bad_ones() {
-        assert_eq!(
-            kinds(r#""a\"b""#),
-            vec![Tok::Str(r#"a\"b"#.into()), Tok::Eof]
-        );
+        assert_eq!(kinds(r#""a\"b""#), vec![Tok::Str(r#"a\"b"#.into()), Tok::Eof]);
         assert!(lex(r#""\x""#).is_err());
         assert!(lex(r#""\u12""#).is_err());
         assert!(lex("\"a\nb\"").is_err());
@@ -338,16 +315,7 @@ mod tests {
     fn operators_take_the_longest_match() {
         assert_eq!(
             kinds("...>=>!=<=<"),
-            vec![
-                Tok::DotDot,
-                Tok::Dot,
-                Tok::Ge,
-                Tok::Gt,
-                Tok::Ne,
-                Tok::Le,
-                Tok::Lt,
-                Tok::Eof
-            ]
+            vec![Tok::DotDot, Tok::Dot, Tok::Ge, Tok::Gt, Tok::Ne, Tok::Le, Tok::Lt, Tok::Eof]
         );
         assert!(lex("!").is_err());
         assert!(lex("é").is_err());

@@ -24,19 +24,12 @@ const MAX_INT_DIGITS: usize = 4300;
 /// Parses a whole path (`jsonpath: ROOT_VALUE subscript? EOF`).
 pub(crate) fn parse_path(input: &str) -> Result<Path, String> {
     let toks = lex(input)?;
-    let mut p = Parser {
-        toks,
-        i: 0,
-        depth: 0,
-    };
+    let mut p = Parser { toks, i: 0, depth: 0 };
     p.enter()?;
     p.expect(&Tok::Dollar, "'$'")?;
     let steps = p.subscripts()?;
     p.expect(&Tok::Eof, "the end of the path")?;
-    Ok(Path {
-        anchor: Anchor::Root,
-        steps,
-    })
+    Ok(Path { anchor: Anchor::Root, steps })
 }
 
 struct Parser {
@@ -62,10 +55,7 @@ impl Parser {
 
     fn error(&self, wanted: &str) -> String {
         let pos = self.toks.get(self.i).map_or(0, |t| t.pos);
-        format!(
-            "unexpected {} at position {pos}, expected {wanted}",
-            self.peek().describe()
-        )
+        format!("unexpected {} at position {pos}, expected {wanted}", self.peek().describe())
     }
 
     fn expect(&mut self, tok: &Tok, wanted: &str) -> Res<()> {
@@ -80,11 +70,7 @@ impl Parser {
     /// Enters one more grammar rule.
     fn enter(&mut self) -> Res<()> {
         self.depth += 1;
-        if self.depth > MAX_RULE_DEPTH {
-            Err("path is nested too deeply".to_string())
-        } else {
-            Ok(())
-        }
+        if self.depth > MAX_RULE_DEPTH { Err("path is nested too deeply".to_string()) } else { Ok(()) }
     }
 
     /// Runs a rule one level deeper.
@@ -185,11 +171,7 @@ impl Parser {
             }
             Tok::Num(_) => {
                 let start = p.index_number()?;
-                if p.peek() == &Tok::Colon {
-                    p.slice(Some(start))
-                } else {
-                    Ok(Selector::Index(start.clamped()))
-                }
+                if p.peek() == &Tok::Colon { p.slice(Some(start)) } else { Ok(Selector::Index(start.clamped())) }
             }
             Tok::Colon => p.slice(None),
             Tok::Star => {
@@ -221,9 +203,9 @@ impl Parser {
     fn index_number(&mut self) -> Res<PyInt> {
         let pos = self.toks.get(self.i).map_or(0, |t| t.pos);
         match self.bump() {
-            Tok::Num(text) => int_literal(&text).ok_or_else(|| {
-                format!("index {} at position {pos} is not an integer", short(&text))
-            }),
+            Tok::Num(text) => {
+                int_literal(&text).ok_or_else(|| format!("index {} at position {pos} is not an integer", short(&text)))
+            }
             _ => {
                 self.i -= 1;
                 Err(self.error("a number"))
@@ -370,9 +352,8 @@ impl Parser {
             let pos = p.toks.get(p.i).map_or(0, |t| t.pos);
             match p.bump() {
                 Tok::Str(s) => Ok(Lit::Str(s)),
-                Tok::Num(text) => number_literal(&text).ok_or_else(|| {
-                    format!("integer {} at position {pos} is too long", short(&text))
-                }),
+                Tok::Num(text) => number_literal(&text)
+                    .ok_or_else(|| format!("integer {} at position {pos} is too long", short(&text))),
                 Tok::True => Ok(Lit::Bool(true)),
                 Tok::False => Ok(Lit::Bool(false)),
                 Tok::Null => Ok(Lit::Null),
@@ -455,17 +436,15 @@ impl Parser {
 
 /// A callable subscript, if jsonpath2 knows the name.
 fn call(name: &str, args: Vec<Operand>) -> Res<Selector> {
-    Func::by_name(name)
-        .map(|f| Selector::Call(f, args))
-        .ok_or_else(|| format!("unknown function '{name}'"))
+    Func::by_name(name).map(|f| Selector::Call(f, args)).ok_or_else(|| format!("unknown function '{name}'"))
 }
 
 /// Collapses a one-element `and`/`or` into its only member.
 fn flatten(mut parts: Vec<Expr>, wrap: fn(Vec<Expr>) -> Expr) -> Expr {
-    if parts.len() == 1 {
-        if let Some(only) = parts.pop() {
-            return only;
-        }
+    if parts.len() == 1
+        && let Some(only) = parts.pop()
+    {
+        return only;
     }
     wrap(parts)
 }
@@ -493,11 +472,7 @@ fn number_literal(text: &str) -> Option<Lit> {
 }
 
 fn short(text: &str) -> String {
-    if text.len() > 24 {
-        format!("{}…", &text[..24])
-    } else {
-        text.to_string()
-    }
+    if text.len() > 24 { format!("{}…", &text[..24]) } else { text.to_string() }
 }
 
 #[cfg(test)]

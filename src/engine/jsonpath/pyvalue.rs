@@ -40,10 +40,7 @@ impl<'x> View<'x> {
                 }
             }
             View::Lit(Lit::Int(PyInt::Small(i))) => Some(Num::Int(*i)),
-            View::Lit(Lit::Int(PyInt::Big { negative, digits })) => Some(Num::Big {
-                negative: *negative,
-                digits,
-            }),
+            View::Lit(Lit::Int(PyInt::Big { negative, digits })) => Some(Num::Big { negative: *negative, digits }),
             View::Lit(Lit::Float(f)) => Some(Num::Float(*f)),
             _ => None,
         }
@@ -54,10 +51,9 @@ impl<'x> View<'x> {
     pub(crate) fn as_index(self) -> Option<i128> {
         match self {
             View::Doc(Value::Bool(b)) | View::Lit(Lit::Bool(b)) => Some(i128::from(*b)),
-            View::Doc(Value::Number(n)) if !n.is_f64() => n
-                .as_i64()
-                .map(i128::from)
-                .or_else(|| n.as_u64().map(i128::from)),
+            View::Doc(Value::Number(n)) if !n.is_f64() => {
+                n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from))
+            }
             View::Lit(Lit::Int(i)) => Some(i.clamped()),
             _ => None,
         }
@@ -167,19 +163,8 @@ fn cmp_num(a: Num<'_>, b: Num<'_>) -> Option<Ordering> {
         (Num::Big { negative, .. }, Num::Int(_)) => Some(sign_order(negative)),
         (Num::Int(_), Num::Big { negative, .. }) => Some(sign_order(negative).reverse()),
         (Num::Big { negative, digits }, Num::Float(f)) => big_vs_float(negative, digits, f),
-        (Num::Float(f), Num::Big { negative, digits }) => {
-            big_vs_float(negative, digits, f).map(Ordering::reverse)
-        }
-        (
-            Num::Big {
-                negative: na,
-                digits: da,
-            },
-            Num::Big {
-                negative: nb,
-                digits: db,
-            },
-        ) => Some(match (na, nb) {
+        (Num::Float(f), Num::Big { negative, digits }) => big_vs_float(negative, digits, f).map(Ordering::reverse),
+        (Num::Big { negative: na, digits: da }, Num::Big { negative: nb, digits: db }) => Some(match (na, nb) {
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
             (false, false) => cmp_magnitude(da, db),
@@ -190,11 +175,7 @@ fn cmp_num(a: Num<'_>, b: Num<'_>) -> Option<Ordering> {
 
 /// How a number too big for `i128` compares with any smaller one.
 fn sign_order(negative: bool) -> Ordering {
-    if negative {
-        Ordering::Less
-    } else {
-        Ordering::Greater
-    }
+    if negative { Ordering::Less } else { Ordering::Greater }
 }
 
 /// 2^127 as a float: every `i128` is below it.
@@ -224,11 +205,7 @@ fn big_vs_float(negative: bool, digits: &str, f: f64) -> Option<Ordering> {
         return None;
     }
     if f.is_infinite() {
-        return Some(if f > 0.0 {
-            Ordering::Less
-        } else {
-            Ordering::Greater
-        });
+        return Some(if f > 0.0 { Ordering::Less } else { Ordering::Greater });
     }
     if f.abs() < TWO_POW_127 || (f < 0.0) != negative {
         return Some(sign_order(negative));
@@ -237,11 +214,7 @@ fn big_vs_float(negative: bool, digits: &str, f: f64) -> Option<Ordering> {
     // the exact decimal expansion of the float.
     let exact = format!("{:.0}", f.abs());
     let magnitude = cmp_magnitude(digits, &exact);
-    Some(if negative {
-        magnitude.reverse()
-    } else {
-        magnitude
-    })
+    Some(if negative { magnitude.reverse() } else { magnitude })
 }
 
 /// Compares two unsigned decimal integers without leading zeros.
@@ -263,22 +236,13 @@ mod tests {
         assert!(eq(View::Doc(&json!(true)), View::Doc(&json!(1))));
         assert!(eq(View::Doc(&json!(1.0)), View::Doc(&json!(1))));
         assert!(!eq(View::Doc(&json!("1")), View::Doc(&json!(1))));
-        assert!(eq(
-            View::Doc(&json!([1, {"a": true}])),
-            View::Doc(&json!([1.0, {"a": 1}]))
-        ));
-        assert!(!eq(
-            View::Doc(&json!({"a": 1})),
-            View::Doc(&json!({"a": 1, "b": 2}))
-        ));
+        assert!(eq(View::Doc(&json!([1, {"a": true}])), View::Doc(&json!([1.0, {"a": 1}]))));
+        assert!(!eq(View::Doc(&json!({"a": 1})), View::Doc(&json!({"a": 1, "b": 2}))));
     }
 
     #[test]
     fn ordering_only_between_numbers() {
-        assert_eq!(
-            order(View::Doc(&json!(false)), View::Doc(&json!(0.5))),
-            Some(Ordering::Less)
-        );
+        assert_eq!(order(View::Doc(&json!(false)), View::Doc(&json!(0.5))), Some(Ordering::Less));
         assert_eq!(order(View::Doc(&json!("a")), View::Doc(&json!("b"))), None);
         assert_eq!(order(View::Doc(&json!(null)), View::Doc(&json!(0))), None);
     }
@@ -287,30 +251,15 @@ mod tests {
     fn huge_integers_compare_exactly() {
         let big = lit_int("10000000000000000000000000000000000000000");
         // 1e40 as a float is 10000000000000000303786028427003666890752.
-        assert_eq!(
-            format!("{:.0}", 1e40_f64),
-            "10000000000000000303786028427003666890752"
-        );
-        assert_eq!(
-            order(View::Lit(&big), View::Doc(&json!(1e40))),
-            Some(Ordering::Less)
-        );
+        assert_eq!(format!("{:.0}", 1e40_f64), "10000000000000000303786028427003666890752");
+        assert_eq!(order(View::Lit(&big), View::Doc(&json!(1e40))), Some(Ordering::Less));
         let exact = lit_int("10000000000000000303786028427003666890752");
         assert!(eq(View::Lit(&exact), View::Doc(&json!(1e40))));
         let neg = lit_int("-10000000000000000000000000000000000000000");
-        assert_eq!(
-            order(View::Lit(&neg), View::Doc(&json!(-1))),
-            Some(Ordering::Less)
-        );
-        assert_eq!(
-            order(View::Lit(&neg), View::Lit(&big)),
-            Some(Ordering::Less)
-        );
+        assert_eq!(order(View::Lit(&neg), View::Doc(&json!(-1))), Some(Ordering::Less));
+        assert_eq!(order(View::Lit(&neg), View::Lit(&big)), Some(Ordering::Less));
         let i = i128::from(u64::MAX);
-        assert_eq!(
-            int_vs_float(i, 18_446_744_073_709_551_616.0),
-            Some(Ordering::Less)
-        );
+        assert_eq!(int_vs_float(i, 18_446_744_073_709_551_616.0), Some(Ordering::Less));
         assert_eq!(int_vs_float(3, 2.5), Some(Ordering::Greater));
         assert_eq!(int_vs_float(2, 2.5), Some(Ordering::Less));
         assert_eq!(int_vs_float(-3, -2.5), Some(Ordering::Less));

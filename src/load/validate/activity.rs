@@ -40,10 +40,7 @@ pub fn check(activity: &Value, role: Role, ctx: &mut Ctx) -> Check {
             return fail("reference to activity must be non-empty strings");
         }
         if role == Role::Tolerance {
-            return fail(format!(
-                "a probe tolerance cannot be a reference ('{}'): write the probe in full",
-                py_str(r)
-            ));
+            return fail(format!("a probe tolerance cannot be a reference ('{}'): write the probe in full", py_str(r)));
         }
         return Ok(());
     }
@@ -53,10 +50,7 @@ pub fn check(activity: &Value, role: Role, ctx: &mut Ctx) -> Check {
     };
     let manual = activity_type.as_str() == Some("manual");
     if !manual && !matches!(activity_type.as_str(), Some("probe" | "action")) {
-        return fail(format!(
-            "'{}' is not a supported activity type",
-            py_str(activity_type)
-        ));
+        return fail(format!("'{}' is not a supported activity type", py_str(activity_type)));
     }
     let Some(name) = act.get("name").filter(|n| truthy(n)) else {
         return fail("an activity must have a name");
@@ -79,10 +73,7 @@ pub fn check(activity: &Value, role: Role, ctx: &mut Ctx) -> Check {
         return fail("an activity requires a provider");
     };
     let Some(provider) = provider.as_object() else {
-        return fail(format!(
-            "the provider of activity '{name}' must be a mapping, not {}",
-            kind(provider)
-        ));
+        return fail(format!("the provider of activity '{name}' must be a mapping, not {}", kind(provider)));
     };
     let Some(provider_type) = provider.get("type").filter(|t| truthy(t)) else {
         return fail("a provider must have a type");
@@ -166,9 +157,7 @@ fn check_python(
         return fail("a Python activity must have a function name");
     };
     let (Some(module), Some(func)) = (module.as_str(), func.as_str()) else {
-        return fail(format!(
-            "the module and function of python activity '{name}' must be strings"
-        ));
+        return fail(format!("the module and function of python activity '{name}' must be strings"));
     };
     let mut args: Vec<String> = match provider.get("arguments") {
         None => Vec::new(),
@@ -183,22 +172,14 @@ fn check_python(
     if role == Role::Tolerance && !args.iter().any(|a| a == "value") {
         args.push("value".to_string());
     }
-    let query = Query::Activity {
-        module: module.to_string(),
-        func: func.to_string(),
-        args,
-    };
+    let query = Query::Activity { module: module.to_string(), func: func.to_string(), args };
     let found = match ctx.ask(query) {
         None => return Ok(()),
         Some(Answer::Missing) => {
-            return fail(format!(
-                "could not find Python module '{module}' in activity '{name}'"
-            ));
+            return fail(format!("could not find Python module '{module}' in activity '{name}'"));
         }
         Some(Answer::Failed { error }) => {
-            return fail(format!(
-                "importing Python module '{module}' for activity '{name}' failed: {error}"
-            ));
+            return fail(format!("importing Python module '{module}' for activity '{name}' failed: {error}"));
         }
         Some(Answer::Ok(found)) => found,
     };
@@ -210,15 +191,13 @@ fn check_python(
         ));
     }
     match found.bind {
-        Some(Bind::Missing { arg }) => fail(format!(
-            "required argument {arg} is missing from activity '{func}'"
-        )),
-        Some(Bind::Unexpected { arg }) => fail(format!(
-            "argument {arg} is not part of the function signature in activity '{func}'"
-        )),
-        Some(Bind::Error { error }) => fail(format!(
-            "the arguments of activity '{name}' do not fit the signature of '{func}': {error}"
-        )),
+        Some(Bind::Missing { arg }) => fail(format!("required argument {arg} is missing from activity '{func}'")),
+        Some(Bind::Unexpected { arg }) => {
+            fail(format!("argument {arg} is not part of the function signature in activity '{func}'"))
+        }
+        Some(Bind::Error { error }) => {
+            fail(format!("the arguments of activity '{name}' do not fit the signature of '{func}': {error}"))
+        }
         Some(Bind::Ok | Bind::NoSignature) | None => Ok(()),
     }
 }
@@ -228,20 +207,13 @@ fn check_process(provider: &Map<String, Value>, name: &str) -> Check {
         return fail("a process activity must have a path");
     };
     let Some(raw) = raw.as_str() else {
-        return fail(format!(
-            "the path of process activity '{name}' must be a string, not {}",
-            kind(raw)
-        ));
+        return fail(format!("the path of process activity '{name}' must be a string, not {}", kind(raw)));
     };
     let Some(resolved) = which(raw) else {
-        return fail(format!(
-            "path '{raw}' cannot be found, in activity '{name}'"
-        ));
+        return fail(format!("path '{raw}' cannot be found, in activity '{name}'"));
     };
     if !executable(&resolved) {
-        return fail(format!(
-            "no access permission to '{raw}', in activity '{name}'"
-        ));
+        return fail(format!("no access permission to '{raw}', in activity '{name}'"));
     }
     match provider.get("arguments") {
         None | Some(Value::Null | Value::String(_) | Value::Array(_) | Value::Object(_)) => Ok(()),
@@ -257,10 +229,7 @@ fn check_http(provider: &Map<String, Value>, name: &str) -> Check {
         return fail("a HTTP activity must have a URL");
     };
     if !url.is_string() {
-        return fail(format!(
-            "the URL of HTTP activity '{name}' must be a string, not {}",
-            kind(url)
-        ));
+        return fail(format!("the URL of HTTP activity '{name}' must be a string, not {}", kind(url)));
     }
     if let Some(headers) = provider.get("headers").filter(|h| truthy(h))
         && !headers.is_object()
@@ -282,9 +251,7 @@ pub fn which(cmd: &str) -> Option<PathBuf> {
     if path.is_empty() {
         return None;
     }
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(cmd))
-        .find(|candidate| access_check(candidate))
+    std::env::split_paths(&path).map(|dir| dir.join(cmd)).find(|candidate| access_check(candidate))
 }
 
 /// Exists, is executable, and is not a directory.

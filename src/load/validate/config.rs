@@ -11,10 +11,7 @@ pub fn check_configuration(exp: &Map<String, Value>, ctx: &mut Ctx) -> Check {
         None => return Ok(()),
         Some(Value::Object(c)) => c,
         Some(other) => {
-            return fail(format!(
-                "the configuration must be a mapping of keys to values, not {}",
-                kind(other)
-            ));
+            return fail(format!("the configuration must be a mapping of keys to values, not {}", kind(other)));
         }
     };
     for (key, declared) in config {
@@ -31,13 +28,8 @@ pub fn check_configuration(exp: &Map<String, Value>, ctx: &mut Ctx) -> Check {
             ));
         };
         let env_value = std::env::var(env_key).ok();
-        if env_value.is_none()
-            && std::env::var_os(env_key).is_none()
-            && !def.contains_key("default")
-        {
-            return fail(format!(
-                "Configuration makes reference to an environment key that does not exist: {env_key}"
-            ));
+        if env_value.is_none() && std::env::var_os(env_key).is_none() && !def.contains_key("default") {
+            return fail(format!("Configuration makes reference to an environment key that does not exist: {env_key}"));
         }
         let used = match env_value {
             Some(v) => Value::String(v),
@@ -54,12 +46,7 @@ pub fn check_configuration(exp: &Map<String, Value>, ctx: &mut Ctx) -> Check {
 
 /// Whether `chaoslib.convert_to_type(type, value)` would succeed.
 fn convertible(t: &Value, value: &Value) -> Result<(), String> {
-    let cannot = |what: &str| {
-        Err(format!(
-            "the value {} cannot be converted to {what}",
-            py_repr(value)
-        ))
-    };
+    let cannot = |what: &str| Err(format!("the value {} cannot be converted to {what}", py_repr(value)));
     match t.as_str() {
         Some("str" | "string") => Ok(()),
         Some("int" | "integer") => match value {
@@ -81,15 +68,12 @@ fn convertible(t: &Value, value: &Value) -> Result<(), String> {
             _ => cannot("a boolean"),
         },
         Some("json") => match value {
-            Value::String(s) if !s.is_empty() => serde_json::from_str::<Value>(s)
-                .map(|_| ())
-                .or_else(|_| cannot("JSON")),
+            Value::String(s) if !s.is_empty() => {
+                serde_json::from_str::<Value>(s).map(|_| ()).or_else(|_| cannot("JSON"))
+            }
             _ => Ok(()),
         },
-        _ => Err(format!(
-            "env_var_type '{}' is not one of bool, str, int, float, bytes or json",
-            py_str(t)
-        )),
+        _ => Err(format!("env_var_type '{}' is not one of bool, str, int, float, bytes or json", py_str(t))),
     }
 }
 
@@ -113,15 +97,16 @@ pub fn check_secrets(exp: &Map<String, Value>, ctx: &mut Ctx) -> Check {
         None => return Ok(()),
         Some(Value::Object(s)) => s,
         Some(other) => {
-            return fail(format!(
-                "secrets must be a mapping of scopes to secrets, not {}",
-                kind(other)
-            ));
+            return fail(format!("secrets must be a mapping of scopes to secrets, not {}", kind(other)));
         }
     };
     let overrides = &ctx.opts.vars.secrets;
     for (scope, value) in secrets {
-        if !value.is_object() || overrides.get(scope).is_some_and(|v| !v.is_null()) {
+        if !value.is_object() {
+            // Chaos Toolkit crashes on this while looking for deprecations.
+            return fail(format!("secret scope '{scope}' must be a mapping of keys to secrets, not {}", kind(value)));
+        }
+        if overrides.get(scope).is_some_and(|v| !v.is_null()) {
             continue;
         }
         check_secret(value, &mut vec![scope.as_str()])?;
@@ -146,16 +131,11 @@ fn check_secret<'a>(value: &'a Value, path: &mut Vec<&'a str>) -> Check {
                 ));
             };
             if std::env::var_os(env_key).is_none() {
-                return fail(format!(
-                    "Secrets make reference to an environment key that does not exist: {env_key}"
-                ));
+                return fail(format!("Secrets make reference to an environment key that does not exist: {env_key}"));
             }
             Ok(())
         }
-        Some("vault") => fail(format!(
-            "vault secrets are not supported yet (secret '{}')",
-            path.join(".")
-        )),
+        Some("vault") => fail(format!("vault secrets are not supported yet (secret '{}')", path.join("."))),
         _ => {
             for (key, inner) in def {
                 path.push(key);

@@ -27,11 +27,7 @@ pub fn fail<T>(message: impl Into<String>) -> Result<T, ValidationError> {
 
 impl<'a> Ctx<'a> {
     pub fn new(opts: &'a ValidateOptions, oracle: Oracle) -> Self {
-        Self {
-            opts,
-            warnings: Vec::new(),
-            oracle,
-        }
+        Self { opts, warnings: Vec::new(), oracle }
     }
 
     /// The answer to `query`; `None` while recording (treat as fine).

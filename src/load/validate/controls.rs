@@ -11,11 +11,7 @@ pub fn check(exp: &Map<String, Value>, ctx: &mut Ctx) -> Check {
     let mut declared: Vec<&Value> = Vec::new();
     collect(exp.get("controls"), "the experiment", &mut declared)?;
     if let Some(hypo) = exp.get("steady-state-hypothesis") {
-        collect(
-            hypo.get("controls"),
-            "the steady-state-hypothesis",
-            &mut declared,
-        )?;
+        collect(hypo.get("controls"), "the steady-state-hypothesis", &mut declared)?;
     }
     for activity in all_activities(exp) {
         collect(activity.get("controls"), "an activity", &mut declared)?;
@@ -23,19 +19,13 @@ pub fn check(exp: &Map<String, Value>, ctx: &mut Ctx) -> Check {
     let mut controls: Vec<&Map<String, Value>> = Vec::with_capacity(declared.len());
     for c in declared {
         let Some(c) = c.as_object() else {
-            return fail(format!(
-                "a control must be a mapping with a name and a provider, not {}",
-                kind(c)
-            ));
+            return fail(format!("a control must be a mapping with a name and a provider, not {}", kind(c)));
         };
         controls.push(c);
     }
 
-    let references: Vec<&Value> = controls
-        .iter()
-        .filter(|c| !c.contains_key("ref"))
-        .filter_map(|c| c.get("name"))
-        .collect();
+    let references: Vec<&Value> =
+        controls.iter().filter(|c| !c.contains_key("ref")).filter_map(|c| c.get("name")).collect();
     for c in controls {
         if let Some(r) = c.get("ref")
             && !references.contains(&r)
@@ -53,15 +43,10 @@ pub fn check(exp: &Map<String, Value>, ctx: &mut Ctx) -> Check {
         if let Some(scope) = c.get("scope").filter(|s| truthy(s))
             && !matches!(scope.as_str(), Some("before" | "after"))
         {
-            return fail(format!(
-                "Control '{name}' scope property must be 'before' or 'after' only"
-            ));
+            return fail(format!("Control '{name}' scope property must be 'before' or 'after' only"));
         }
         let Some(provider) = provider.as_object() else {
-            return fail(format!(
-                "Control '{name}' provider must be a mapping, not {}",
-                kind(provider)
-            ));
+            return fail(format!("Control '{name}' provider must be a mapping, not {}", kind(provider)));
         };
         if provider.get("type").and_then(Value::as_str) == Some("python") {
             check_python(c, provider, &name, ctx)?;
@@ -78,29 +63,18 @@ fn collect<'a>(controls: Option<&'a Value>, place: &str, into: &mut Vec<&'a Valu
             into.extend(items);
             Ok(())
         }
-        Some(other) => fail(format!(
-            "the controls of {place} must be a list, not {}",
-            kind(other)
-        )),
+        Some(other) => fail(format!("the controls of {place} must be a list, not {}", kind(other))),
     }
 }
 
-fn check_python(
-    control: &Map<String, Value>,
-    provider: &Map<String, Value>,
-    name: &str,
-    ctx: &mut Ctx,
-) -> Check {
+fn check_python(control: &Map<String, Value>, provider: &Map<String, Value>, name: &str, ctx: &mut Ctx) -> Check {
     let Some(module) = provider.get("module").filter(|m| truthy(m)) else {
         return fail(format!("Control '{name}' must have a module path"));
     };
     let Some(module) = module.as_str() else {
         return fail(format!("Control '{name}' module path must be a string"));
     };
-    let query = Query::Control {
-        module: module.to_string(),
-        control: Value::Object(control.clone()).to_string(),
-    };
+    let query = Query::Control { module: module.to_string(), control: Value::Object(control.clone()).to_string() };
     match ctx.ask(query) {
         None => Ok(()),
         Some(Answer::Missing) => {
@@ -111,16 +85,15 @@ fn check_python(
             ));
             Ok(())
         }
-        Some(Answer::Failed { error }) => fail(format!(
-            "Control '{name}': importing Python module '{module}' failed: {error}"
-        )),
+        Some(Answer::Failed { error }) => {
+            fail(format!("Control '{name}': importing Python module '{module}' failed: {error}"))
+        }
         Some(Answer::Ok(found)) => match found.raised {
             None => Ok(()),
             Some(raised) if raised.chaos => fail(raised.message),
-            Some(raised) => fail(format!(
-                "Control '{name}' failed to validate itself: {}: {}",
-                raised.kind, raised.message
-            )),
+            Some(raised) => {
+                fail(format!("Control '{name}' failed to validate itself: {}: {}", raised.kind, raised.message))
+            }
         },
     }
 }

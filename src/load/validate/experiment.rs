@@ -17,10 +17,7 @@ pub fn check(doc: &Value, ctx: &mut Ctx) -> Check {
         return fail("an empty experiment is not an experiment");
     }
     let Some(exp) = doc.as_object() else {
-        return fail(format!(
-            "an experiment must be a mapping of keys to values, not {}",
-            kind(doc)
-        ));
+        return fail(format!("an experiment must be a mapping of keys to values, not {}", kind(doc)));
     };
     if !exp.get("title").is_some_and(truthy) {
         return fail("experiment requires a title");
@@ -45,10 +42,7 @@ pub fn check(doc: &Value, ctx: &mut Ctx) -> Check {
         }
         Some(Value::Array(items)) => items,
         Some(other) => {
-            return fail(format!(
-                "the method must be a list of activities, not {}",
-                kind(other)
-            ));
+            return fail(format!("the method must be a list of activities, not {}", kind(other)));
         }
     };
     for item in method {
@@ -65,10 +59,7 @@ pub fn check(doc: &Value, ctx: &mut Ctx) -> Check {
             }
         }
         Some(other) => {
-            return fail(format!(
-                "rollbacks must be a list of activities, not {}",
-                kind(other)
-            ));
+            return fail(format!("rollbacks must be a list of activities, not {}", kind(other)));
         }
     }
 
@@ -95,10 +86,7 @@ fn check_tags(exp: &Map<String, Value>) -> Check {
         return Ok(());
     };
     let Some(tags) = tags.as_array() else {
-        return fail(format!(
-            "experiment tags must be a list of strings, not {}",
-            kind(tags)
-        ));
+        return fail(format!("experiment tags must be a list of strings, not {}", kind(tags)));
     };
     if tags.iter().any(|t| t.as_str().is_none_or(str::is_empty)) {
         return fail("experiment tags must be a non-empty string");
@@ -111,22 +99,13 @@ fn check_extensions(exp: &Map<String, Value>) -> Check {
         return Ok(());
     };
     let Some(extensions) = extensions.as_array() else {
-        return fail(format!(
-            "extensions must be a list of mappings, not {}",
-            kind(extensions)
-        ));
+        return fail(format!("extensions must be a list of mappings, not {}", kind(extensions)));
     };
     for ext in extensions {
         let Some(ext) = ext.as_object() else {
-            return fail(format!(
-                "each extension must be a mapping with a name, not {}",
-                kind(ext)
-            ));
+            return fail(format!("each extension must be a mapping with a name, not {}", kind(ext)));
         };
-        let named = ext
-            .get("name")
-            .and_then(Value::as_str)
-            .is_some_and(|n| !n.trim().is_empty());
+        let named = ext.get("name").and_then(Value::as_str).is_some_and(|n| !n.trim().is_empty());
         if !named {
             return fail("All extensions require a non-empty name");
         }
@@ -152,10 +131,7 @@ fn check_hypothesis(exp: &Map<String, Value>, names: &HashSet<String>, ctx: &mut
         return Ok(());
     };
     let Some(probes) = probes.as_array() else {
-        return fail(format!(
-            "the hypothesis probes must be a list of activities, not {}",
-            kind(probes)
-        ));
+        return fail(format!("the hypothesis probes must be a list of activities, not {}", kind(probes)));
     };
     for probe in probes {
         activity::check(probe, Role::HypothesisProbe, ctx)?;
@@ -179,10 +155,7 @@ fn check_hypothesis(exp: &Map<String, Value>, names: &HashSet<String>, ctx: &mut
 /// hypothesis probes. Only string names can match a (string) reference.
 fn activity_names(exp: &Map<String, Value>) -> HashSet<String> {
     let method = exp.get("method").and_then(Value::as_array);
-    let probes = exp
-        .get("steady-state-hypothesis")
-        .and_then(|h| h.get("probes"))
-        .and_then(Value::as_array);
+    let probes = exp.get("steady-state-hypothesis").and_then(|h| h.get("probes")).and_then(Value::as_array);
     method
         .into_iter()
         .chain(probes)
@@ -199,19 +172,14 @@ fn check_ref(item: &Value, names: &HashSet<String>) -> Check {
         && !r.is_empty()
         && !names.contains(r)
     {
-        return fail(format!(
-            "referenced activity '{r}' could not be found in the experiment"
-        ));
+        return fail(format!("referenced activity '{r}' could not be found in the experiment"));
     }
     Ok(())
 }
 
 /// Hypothesis probes, method and rollback activities, in that order.
 pub fn all_activities(exp: &Map<String, Value>) -> impl Iterator<Item = &Value> {
-    let hypo = exp
-        .get("steady-state-hypothesis")
-        .and_then(|h| h.get("probes"))
-        .and_then(Value::as_array);
+    let hypo = exp.get("steady-state-hypothesis").and_then(|h| h.get("probes")).and_then(Value::as_array);
     let method = exp.get("method").and_then(Value::as_array);
     let rollbacks = exp.get("rollbacks").and_then(Value::as_array);
     hypo.into_iter().chain(method).chain(rollbacks).flatten()
@@ -219,7 +187,6 @@ pub fn all_activities(exp: &Map<String, Value>) -> impl Iterator<Item = &Value> 
 
 fn has_dict_process_arguments(activity: &Value) -> bool {
     activity.get("provider").is_some_and(|p| {
-        p.get("type").and_then(Value::as_str) == Some("process")
-            && p.get("arguments").is_some_and(Value::is_object)
+        p.get("type").and_then(Value::as_str) == Some("process") && p.get("arguments").is_some_and(Value::is_object)
     })
 }

@@ -55,10 +55,8 @@ fn repr_at(v: &Value, depth: usize) -> String {
             format!("[{}]", parts.join(", "))
         }
         Value::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}: {}", str_repr(k), repr_at(v, depth + 1)))
-                .collect();
+            let parts: Vec<String> =
+                map.iter().map(|(k, v)| format!("{}: {}", str_repr(k), repr_at(v, depth + 1))).collect();
             format!("{{{}}}", parts.join(", "))
         }
     }
@@ -88,11 +86,7 @@ fn float_repr(f: f64) -> String {
     let exp: i32 = exp.parse().unwrap_or(0);
     if (-4..16).contains(&exp) {
         let plain = format!("{f}");
-        if plain.contains('.') {
-            plain
-        } else {
-            format!("{plain}.0")
-        }
+        if plain.contains('.') { plain } else { format!("{plain}.0") }
     } else {
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exp.abs())
@@ -101,11 +95,7 @@ fn float_repr(f: f64) -> String {
 
 /// `repr(str)`: single quotes unless the text holds a single quote only.
 fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -150,25 +140,10 @@ mod tests {
 
     #[test]
     fn truthiness_matches_python() {
-        for v in [
-            json!(null),
-            json!(false),
-            json!(0),
-            json!(0.0),
-            json!(""),
-            json!([]),
-            json!({}),
-        ] {
+        for v in [json!(null), json!(false), json!(0), json!(0.0), json!(""), json!([]), json!({})] {
             assert!(!truthy(&v), "{v}");
         }
-        for v in [
-            json!(true),
-            json!(1),
-            json!(-0.5),
-            json!(" "),
-            json!([0]),
-            json!({"a": 0}),
-        ] {
+        for v in [json!(true), json!(1), json!(-0.5), json!(" "), json!([0]), json!({"a": 0})] {
             assert!(truthy(&v), "{v}");
         }
     }

@@ -115,25 +115,14 @@ fn quantifier(s: &[char]) -> Option<(String, usize)> {
 
 /// Python's `re.error.msg` for the Rust errors that have an equivalent.
 fn python_reason(rust: &str) -> String {
-    let reason = rust
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("error: "))
-        .unwrap_or(rust)
-        .trim();
+    let reason = rust.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(rust).trim();
     let table = [
         ("unclosed character class", "unterminated character set"),
         ("unclosed group", "missing ), unterminated subpattern"),
         ("unopened group", "unbalanced parenthesis"),
-        (
-            "repetition operator missing expression",
-            "nothing to repeat",
-        ),
+        ("repetition operator missing expression", "nothing to repeat"),
         ("invalid character class range", "bad character range"),
-        (
-            "invalid repetition count range",
-            "min repeat greater than max repeat",
-        ),
+        ("invalid repetition count range", "min repeat greater than max repeat"),
         ("unrecognized escape sequence", "bad escape"),
     ];
     table
@@ -157,17 +146,7 @@ mod tests {
 
     #[test]
     fn python_only_spellings_are_accepted() {
-        for p in [
-            "${x}",
-            "a{",
-            "x{,3}",
-            "}",
-            r"\Z",
-            "a{}",
-            "[]a]",
-            "[0-9]{2}",
-            "${x}-[a-z]+",
-        ] {
+        for p in ["${x}", "a{", "x{,3}", "}", r"\Z", "a{}", "[]a]", "[0-9]{2}", "${x}-[a-z]+"] {
             assert_eq!(check(p), Ok(()), "{p}");
         }
     }

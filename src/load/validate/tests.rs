@@ -27,44 +27,24 @@ fn wrong_shapes_get_our_messages() {
         (json!([1]), "an experiment must be a mapping"),
         (with("method", json!("abc")), "the method must be a list"),
         (with("method", json!([5])), "an activity must be a mapping"),
+        (with("steady-state-hypothesis", json!([1])), "the steady-state-hypothesis must be a mapping"),
         (
-            with("steady-state-hypothesis", json!([1])),
-            "the steady-state-hypothesis must be a mapping",
-        ),
-        (
-            with(
-                "steady-state-hypothesis",
-                json!({"title": "h", "probes": {"a": 1}}),
-            ),
+            with("steady-state-hypothesis", json!({"title": "h", "probes": {"a": 1}})),
             "the hypothesis probes must be a list",
         ),
         (with("tags", json!("abc")), "experiment tags must be a list"),
         (with("rollbacks", json!(null)), "rollbacks must be a list"),
-        (
-            with("configuration", json!([])),
-            "the configuration must be a mapping",
-        ),
+        (with("configuration", json!([])), "the configuration must be a mapping"),
         (with("secrets", json!("x")), "secrets must be a mapping"),
+        (with("secrets", json!({"t": "x"})), "secret scope 't' must be a mapping"),
+        (with("controls", json!({"a": 1})), "the controls of the experiment must be a list"),
+        (with("extensions", json!([3])), "each extension must be a mapping"),
         (
-            with("controls", json!({"a": 1})),
-            "the controls of the experiment must be a list",
-        ),
-        (
-            with("extensions", json!([3])),
-            "each extension must be a mapping",
-        ),
-        (
-            with(
-                "method",
-                json!([{"type": "action", "name": "a", "provider": "x"}]),
-            ),
+            with("method", json!([{"type": "action", "name": "a", "provider": "x"}])),
             "the provider of activity 'a' must be a mapping",
         ),
         (
-            with(
-                "method",
-                json!([{"type": "action", "name": "a", "provider": {"type": "process", "path": 5}}]),
-            ),
+            with("method", json!([{"type": "action", "name": "a", "provider": {"type": "process", "path": 5}}])),
             "the path of process activity 'a' must be a string",
         ),
         (
@@ -104,10 +84,7 @@ fn wrong_shapes_get_our_messages() {
             "referenced activity 'ghost' could not be found in the experiment",
         ),
         (
-            with(
-                "secrets",
-                json!({"s": {"k": {"type": "vault", "path": "a/b"}}}),
-            ),
+            with("secrets", json!({"s": {"k": {"type": "vault", "path": "a/b"}}})),
             "vault secrets are not supported yet (secret 's.k')",
         ),
         (
@@ -115,57 +92,35 @@ fn wrong_shapes_get_our_messages() {
             "configuration 'c' reads an environment variable but its `key` is missing",
         ),
         (
-            with(
-                "configuration",
-                json!({"c": {"type": "env", "key": "HOME", "env_var_type": "int"}}),
-            ),
+            with("configuration", json!({"c": {"type": "env", "key": "HOME", "env_var_type": "int"}})),
             "configuration 'c': the value",
         ),
     ];
     for (doc, expected) in cases {
         let got = check(doc.clone());
-        assert!(
-            matches!(&got, Err(m) if m.starts_with(expected)),
-            "{doc}: expected {expected:?}, got {got:?}"
-        );
+        assert!(matches!(&got, Err(m) if m.starts_with(expected)), "{doc}: expected {expected:?}, got {got:?}");
     }
 }
 
 #[test]
 fn manual_steps_need_only_a_name() {
-    let doc = with(
-        "method",
-        json!([{"type": "manual", "name": "ask on-call", "instructions": "Did the alert fire?"}]),
-    );
+    let doc = with("method", json!([{"type": "manual", "name": "ask on-call", "instructions": "Did the alert fire?"}]));
     assert_eq!(check(doc), Ok(vec![]));
     let doc = with("method", json!([{"type": "manual", "instructions": "x"}]));
     assert_eq!(check(doc), Err("an activity must have a name".into()));
-    let doc = with(
-        "method",
-        json!([{"type": "manual", "name": "m", "instructions": 3}]),
-    );
-    assert!(
-        check(doc)
-            .unwrap_err()
-            .contains("instructions of manual activity 'm'")
-    );
+    let doc = with("method", json!([{"type": "manual", "name": "m", "instructions": 3}]));
+    assert!(check(doc).unwrap_err().contains("instructions of manual activity 'm'"));
 }
 
 #[test]
 fn runtime_vars_cover_missing_env() {
-    let doc = with(
-        "configuration",
-        json!({"c": {"type": "env", "key": "NOPE_NOT_SET_UNIT"}}),
-    );
+    let doc = with("configuration", json!({"c": {"type": "env", "key": "NOPE_NOT_SET_UNIT"}}));
     assert!(check(doc.clone()).is_err());
     let mut opts = ValidateOptions::default();
     opts.vars.configuration.insert("c".into(), json!("given"));
     assert_eq!(validate(&doc, &opts), Ok(vec![]));
 
-    let doc = with(
-        "secrets",
-        json!({"s": {"k": {"type": "env", "key": "NOPE_NOT_SET_UNIT"}}}),
-    );
+    let doc = with("secrets", json!({"s": {"k": {"type": "env", "key": "NOPE_NOT_SET_UNIT"}}}));
     assert!(check(doc.clone()).is_err());
     let mut opts = ValidateOptions::default();
     opts.vars.secrets.insert("s".into(), json!({"k": "x"}));
@@ -200,30 +155,10 @@ fn no_panic_on_wrongly_typed_documents() {
         json!({}),
         json!({"type": 5, "name": [], "ref": {}}),
     ];
-    let activity_keys = [
-        "type",
-        "name",
-        "provider",
-        "ref",
-        "timeout",
-        "pauses",
-        "background",
-        "controls",
-        "tolerance",
-        "instructions",
-    ];
-    let provider_keys = [
-        "type",
-        "path",
-        "url",
-        "headers",
-        "module",
-        "func",
-        "arguments",
-    ];
-    let tolerance_keys = [
-        "type", "pattern", "path", "range", "target", "count", "name", "provider",
-    ];
+    let activity_keys =
+        ["type", "name", "provider", "ref", "timeout", "pauses", "background", "controls", "tolerance", "instructions"];
+    let provider_keys = ["type", "path", "url", "headers", "module", "func", "arguments"];
+    let tolerance_keys = ["type", "pattern", "path", "range", "target", "count", "name", "provider"];
     let top_keys = [
         "title",
         "description",
@@ -251,19 +186,13 @@ fn no_panic_on_wrongly_typed_documents() {
             docs.push(with("rollbacks", json!([a.clone()])));
             let mut p = a.clone();
             p["type"] = json!("probe");
-            docs.push(with(
-                "steady-state-hypothesis",
-                json!({"title": "h", "probes": [p], "controls": [j.clone()]}),
-            ));
+            docs.push(with("steady-state-hypothesis", json!({"title": "h", "probes": [p], "controls": [j.clone()]})));
         }
         for t in ["process", "http"] {
             for k in provider_keys {
                 let mut provider = json!({"type": t, "path": "true", "url": "http://x"});
                 provider[k] = j.clone();
-                docs.push(with(
-                    "method",
-                    json!([{"type": "probe", "name": "a", "provider": provider}]),
-                ));
+                docs.push(with("method", json!([{"type": "probe", "name": "a", "provider": provider}])));
             }
         }
         for t in ["regex", "jsonpath", "range", "probe", "nope"] {
@@ -271,10 +200,7 @@ fn no_panic_on_wrongly_typed_documents() {
                 let mut tol = json!({"type": t});
                 tol[k] = j.clone();
                 let probe = json!({"type": "probe", "name": "p", "provider": {"type": "process", "path": "true"}, "tolerance": tol});
-                docs.push(with(
-                    "steady-state-hypothesis",
-                    json!({"title": "h", "probes": [probe]}),
-                ));
+                docs.push(with("steady-state-hypothesis", json!({"title": "h", "probes": [probe]})));
             }
         }
         for k in ["name", "ref", "provider", "scope"] {
@@ -282,14 +208,8 @@ fn no_panic_on_wrongly_typed_documents() {
             c[k] = j.clone();
             docs.push(with("controls", json!([c])));
         }
-        docs.push(with(
-            "configuration",
-            json!({"c": {"type": "env", "key": j.clone(), "env_var_type": j.clone()}}),
-        ));
-        docs.push(with(
-            "secrets",
-            json!({"s": {"k": {"type": "env", "key": j.clone()}}}),
-        ));
+        docs.push(with("configuration", json!({"c": {"type": "env", "key": j.clone(), "env_var_type": j.clone()}})));
+        docs.push(with("secrets", json!({"s": {"k": {"type": "env", "key": j.clone()}}})));
     }
     // Deep nesting everywhere a value may recurse.
     let mut deep = json!("x");
@@ -303,4 +223,88 @@ fn no_panic_on_wrongly_typed_documents() {
     for doc in docs {
         let _ = check(doc);
     }
+}
+
+/// A `python3` that also sees the modules written in a temporary directory.
+fn python_with_modules(files: &[(&str, &str)]) -> (tempfile::TempDir, ValidateOptions) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let wrapper = dir.path().join("python");
+    std::fs::write(&wrapper, format!("#!/bin/sh\nPYTHONPATH='{}' exec python3 \"$@\"\n", dir.path().display()))
+        .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let opts = ValidateOptions { python: Some(wrapper.display().to_string()), ..Default::default() };
+    (dir, opts)
+}
+
+#[test]
+fn python_tolerance_probes_get_their_value_argument() {
+    let (_dir, opts) = python_with_modules(&[("tolmod.py", "def under(value, limit=3):\n    return value < limit\n")]);
+    let doc = |tolerance: Value| {
+        with(
+            "steady-state-hypothesis",
+            json!({"title": "h", "probes": [{"type": "probe", "name": "p",
+                "provider": {"type": "process", "path": "true"}, "tolerance": tolerance}]}),
+        )
+    };
+    let ok = doc(json!({"type": "probe", "name": "tp",
+        "provider": {"type": "python", "module": "tolmod", "func": "under", "arguments": {"limit": 4}}}));
+    assert_eq!(validate(&ok, &opts), Ok(vec![]));
+    let unknown = doc(json!({"type": "probe", "name": "tp",
+        "provider": {"type": "python", "module": "tolmod", "func": "under", "arguments": {"nope": 4}}}));
+    assert_eq!(
+        validate(&unknown, &opts).unwrap_err().message,
+        "argument 'nope' is not part of the function signature in activity 'under'"
+    );
+    let no_args = doc(json!({"type": "probe", "name": "tp",
+        "provider": {"type": "python", "module": "tolmod", "func": "under"}}));
+    assert!(validate(&no_args, &opts).unwrap_err().message.starts_with("the probe tolerance 'tp' needs"));
+}
+
+#[test]
+fn control_modules_validate_themselves() {
+    let (_dir, opts) = python_with_modules(&[
+        ("chaoslib/__init__.py", ""),
+        (
+            "chaoslib/exceptions.py",
+            "class ChaosException(Exception):\n    pass\nclass InvalidControl(ChaosException):\n    pass\n",
+        ),
+        (
+            "strict.py",
+            "from chaoslib.exceptions import InvalidControl\ndef validate_control(c):\n    raise InvalidControl('control %s wants arguments' % c['name'])\n",
+        ),
+        ("buggy.py", "def validate_control(c):\n    raise ValueError('oops')\n"),
+        ("broken.py", "raise RuntimeError('at import')\n"),
+        ("fine.py", "def validate_control(c):\n    pass\n"),
+    ]);
+    let doc = |module: &str| with("controls", json!([{"name": "c", "provider": {"type": "python", "module": module}}]));
+    assert_eq!(validate(&doc("fine"), &opts), Ok(vec![]));
+    let err = |module: &str| validate(&doc(module), &opts).unwrap_err().message;
+    assert_eq!(err("strict"), "control c wants arguments");
+    assert_eq!(err("buggy"), "Control 'c' failed to validate itself: ValueError: oops");
+    assert_eq!(err("broken"), "Control 'c': importing Python module 'broken' failed: RuntimeError: at import");
+    let warnings = validate(&doc("absent_module"), &opts).unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].starts_with("Could not find Python module 'absent_module' in control 'c'"));
+}
+
+#[test]
+fn missing_interpreter_is_a_clear_error() {
+    let opts = ValidateOptions { python: Some("/no/such/python3".into()), ..Default::default() };
+    let doc = with(
+        "method",
+        json!([{"type": "action", "name": "a",
+        "provider": {"type": "python", "module": "os", "func": "getcwd"}}]),
+    );
+    let message = validate(&doc, &opts).unwrap_err().message;
+    assert!(message.starts_with("could not start the Python interpreter '/no/such/python3'"), "{message}");
+    // Controls are optional: only a warning then.
+    let doc = with("controls", json!([{"name": "c", "provider": {"type": "python", "module": "x"}}]));
+    let warnings = validate(&doc, &opts).unwrap();
+    assert!(warnings[0].contains("/no/such/python3"), "{warnings:?}");
 }

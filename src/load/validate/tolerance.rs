@@ -28,10 +28,7 @@ pub fn check(tolerance: &Value, ctx: &mut Ctx) -> Check {
         Some("regex") => check_regex(dict),
         Some("jsonpath") => check_json_path(dict),
         Some("range") => check_range(dict),
-        _ => fail(format!(
-            "hypothesis probe tolerance type '{}' is unsupported",
-            py_str(tolerance_type)
-        )),
+        _ => fail(format!("hypothesis probe tolerance type '{}' is unsupported", py_str(tolerance_type))),
     }
 }
 
@@ -40,15 +37,10 @@ fn check_regex(dict: &Map<String, Value>) -> Check {
         return fail("hypothesis regex probe tolerance must have a `pattern` key");
     };
     let Some(text) = pattern.as_str() else {
-        return fail(format!(
-            "hypothesis probe tolerance pattern {} has an invalid type",
-            py_str(pattern)
-        ));
+        return fail(format!("hypothesis probe tolerance pattern {} has an invalid type", py_str(pattern)));
     };
     if let Err(reason) = pyregex::check(text) {
-        return fail(format!(
-            "hypothesis probe tolerance pattern {text} seems invalid: {reason}"
-        ));
+        return fail(format!("hypothesis probe tolerance pattern {text} seems invalid: {reason}"));
     }
     check_target(dict)
 }
@@ -58,27 +50,19 @@ fn check_json_path(dict: &Map<String, Value>) -> Check {
         return fail("hypothesis jsonpath probe tolerance must have a `path` key");
     };
     let Some(path) = path.as_str() else {
-        return fail(format!(
-            "hypothesis probe tolerance JSON path {} has an invalid type",
-            py_str(path)
-        ));
+        return fail(format!("hypothesis probe tolerance JSON path {} has an invalid type", py_str(path)));
     };
     let path = path.trim();
     if path.is_empty() {
         return fail("hypothesis probe tolerance JSON path cannot be empty");
     }
     if jsonpath::parse(path).is_err() {
-        return fail(format!(
-            "hypothesis probe tolerance JSON path {path} is invalid"
-        ));
+        return fail(format!("hypothesis probe tolerance JSON path {path} is invalid"));
     }
     if let Some(count) = dict.get("count").filter(|c| !c.is_null())
         && !(count.is_i64() || count.is_u64())
     {
-        return fail(format!(
-            "hypothesis probe tolerance JSON path count must be an integer, not {}",
-            py_str(count)
-        ));
+        return fail(format!("hypothesis probe tolerance JSON path count must be an integer, not {}", py_str(count)));
     }
     check_target(dict)
 }

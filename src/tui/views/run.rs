@@ -7,21 +7,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
     let log_h = if area.height >= 40 { 10 } else { 6 };
-    let [head, body, log_area, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(8),
-        Constraint::Length(log_h),
-        Constraint::Length(4),
-    ])
-    .areas(area);
+    let [head, body, log_area, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(8), Constraint::Length(log_h), Constraint::Length(4)])
+            .areas(area);
     header::draw(f, head, app);
-    let [steps, card] =
-        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(body);
+    let [steps, card] = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(body);
     step_list::draw(f, steps, app);
     step_card::draw(f, card, app);
     log::draw(f, log_area, app);
-    let [stop, hints] =
-        Layout::horizontal([Constraint::Length(20), Constraint::Min(10)]).areas(bottom);
+    let [stop, hints] = Layout::horizontal([Constraint::Length(20), Constraint::Min(10)]).areas(bottom);
     stop_button::draw(f, stop, app);
     let [_, hint_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(hints);
     footer::draw(f, hint_area, app);

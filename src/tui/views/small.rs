@@ -10,23 +10,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
     let stop_h = if area.height >= 6 { 3 } else { 1 };
-    let [msg, stop] = Layout::vertical([
-        Constraint::Min(0),
-        Constraint::Length(stop_h.min(area.height)),
-    ])
-    .areas(area);
+    let [msg, stop] = Layout::vertical([Constraint::Min(0), Constraint::Length(stop_h.min(area.height))]).areas(area);
     let (status, _) = status_text(app);
     let text = vec![
-        Line::from(format!(
-            "Terminal {}×{}: enlarge it to at least 80×24.",
-            area.width, area.height
-        )),
+        Line::from(format!("Terminal {}×{}: enlarge it to at least 80×24.", area.width, area.height)),
         Line::from(status),
-        Line::from(format!(
-            "{} STOP · {} quit",
-            app.keymap.label(Action::Stop),
-            app.keymap.label(Action::Quit)
-        )),
+        Line::from(format!("{} STOP · {} quit", app.keymap.label(Action::Stop), app.keymap.label(Action::Quit))),
     ];
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), msg);
     if stop_h == 1 {

@@ -16,31 +16,20 @@ pub fn visible<'a>(app: &'a App) -> Vec<&'a LogLine> {
             q.is_empty()
                 || l.text.to_lowercase().contains(&q)
                 || l.kind.contains(&q)
-                || l.author
-                    .as_ref()
-                    .is_some_and(|a| a.to_lowercase().contains(&q))
+                || l.author.as_ref().is_some_and(|a| a.to_lowercase().contains(&q))
         })
         .collect()
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
-    let [head, body, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(5),
-        Constraint::Length(4),
-    ])
-    .areas(area);
+    let [head, body, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(5), Constraint::Length(4)]).areas(area);
     header::draw(f, head, app);
     let lines = visible(app);
     let inner_h = body.height.saturating_sub(2) as usize;
-    let end = lines
-        .len()
-        .saturating_sub(app.timeline_scroll.min(lines.len()));
+    let end = lines.len().saturating_sub(app.timeline_scroll.min(lines.len()));
     let start = end.saturating_sub(inner_h);
-    let shown: Vec<Line> = lines[start..end]
-        .iter()
-        .map(|l| log::line(app, l))
-        .collect();
+    let shown: Vec<Line> = lines[start..end].iter().map(|l| log::line(app, l)).collect();
     let mut title = format!(" Timeline · {} of {} ", lines.len(), app.log.len());
     if let Some(k) = &app.timeline_filter {
         title.push_str(&format!("· kind: {k} "));
@@ -49,16 +38,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
         title.push_str(&format!("· search: \"{}\" ", app.timeline_query));
     }
     f.render_widget(
-        Paragraph::new(shown).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(app.theme.border())
-                .title(title),
-        ),
+        Paragraph::new(shown)
+            .block(Block::default().borders(Borders::ALL).border_style(app.theme.border()).title(title)),
         body,
     );
-    let [stop, hints] =
-        Layout::horizontal([Constraint::Length(20), Constraint::Min(10)]).areas(bottom);
+    let [stop, hints] = Layout::horizontal([Constraint::Length(20), Constraint::Min(10)]).areas(bottom);
     stop_button::draw(f, stop, app);
     let [_, hint_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(hints);
     footer::draw(f, hint_area, app);

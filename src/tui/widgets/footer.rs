@@ -18,22 +18,11 @@ pub fn commands(app: &App) -> Vec<Action> {
     if app.run_active() {
         v.push(Action::Abort);
     }
-    v.extend([
-        Action::Note,
-        Action::Detected,
-        Action::Diagnosed,
-        Action::Mitigated,
-        Action::Recovered,
-    ]);
+    v.extend([Action::Note, Action::Detected, Action::Diagnosed, Action::Mitigated, Action::Recovered]);
     if app.screen == Screen::Timeline {
         v.extend([Action::Search, Action::Filter]);
     }
-    v.extend([
-        Action::Timeline,
-        Action::FocusNext,
-        Action::Help,
-        Action::Quit,
-    ]);
+    v.extend([Action::Timeline, Action::FocusNext, Action::Help, Action::Quit]);
     v
 }
 
@@ -42,9 +31,7 @@ fn modal_hint(app: &App) -> Option<&'static str> {
     Some(match &app.modal {
         Modal::None => return None,
         Modal::Help => "Esc/? close help",
-        Modal::Note(_) => {
-            "Enter save · Alt-Enter/Ctrl-J new line · Ctrl-T kind · Tab field · Esc cancel"
-        }
+        Modal::Note(_) => "Enter save · Alt-Enter/Ctrl-J new line · Ctrl-T kind · Tab field · Esc cancel",
         Modal::QuitConfirm => "y STOP, roll back and quit · any other key: keep going",
         Modal::Search(_) => "type to search · Enter keep · Esc close",
         _ => "Enter save · Esc cancel",
@@ -64,18 +51,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             if i > 0 {
                 spans.push(Span::styled(" · ", th.dim()));
             }
-            let keys = app
-                .keymap
-                .keys(a)
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let keys = app.keymap.keys(a).first().map(ToString::to_string).unwrap_or_default();
             spans.push(Span::styled(keys, th.key()));
             spans.push(Span::raw(format!(" {}", a.short())));
         }
     }
-    f.render_widget(
-        Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }),
-        area,
-    );
+    f.render_widget(Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }), area);
 }

@@ -22,19 +22,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
     let mut spans = vec![Span::styled(format!(" {} ", app.title), th.title())];
     if let Some(env) = &app.environment {
-        let label = if app.production {
-            format!(" PRODUCTION: {env} ")
-        } else {
-            format!(" {env} ")
-        };
+        let label = if app.production { format!(" PRODUCTION: {env} ") } else { format!(" {env} ") };
         spans.push(Span::styled(label, th.badge(app.production)));
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(format!("│ {} ", app.phase.label()), th.base()));
-    spans.push(Span::styled(
-        format!("│ {} ", t_plus(app.t_plus)),
-        th.active(),
-    ));
+    spans.push(Span::styled(format!("│ {} ", t_plus(app.t_plus)), th.active()));
     let (status, bad) = status_text(app);
     spans.push(Span::raw("│ "));
     spans.push(Span::styled(status, if bad { th.bad() } else { th.ok() }));

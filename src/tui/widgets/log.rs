@@ -14,10 +14,8 @@ pub fn line<'a>(app: &App, l: &'a LogLine) -> Line<'a> {
         "question" | "warning" => th.warn(),
         _ => th.base(),
     };
-    let mut spans = vec![
-        Span::styled(format!("{} ", t_plus(l.t)), th.dim()),
-        Span::styled(format!("{:<11} ", l.kind), kind_style),
-    ];
+    let mut spans =
+        vec![Span::styled(format!("{} ", t_plus(l.t)), th.dim()), Span::styled(format!("{:<11} ", l.kind), kind_style)];
     if let Some(a) = &l.author {
         spans.push(Span::styled(format!("{a}: "), th.dim()));
     }
@@ -27,26 +25,13 @@ pub fn line<'a>(app: &App, l: &'a LogLine) -> Line<'a> {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
-    let human: Vec<&LogLine> = app
-        .log
-        .iter()
-        .filter(|l| l.human || l.kind == "stop")
-        .collect();
+    let human: Vec<&LogLine> = app.log.iter().filter(|l| l.human || l.kind == "stop").collect();
     let inner_h = area.height.saturating_sub(2) as usize;
     let bottom = human.len().saturating_sub(app.log_scroll.min(human.len()));
     let top = bottom.saturating_sub(inner_h);
     let lines: Vec<Line> = human[top..bottom].iter().map(|l| line(app, l)).collect();
-    let border = if app.focus == Focus::Log {
-        th.focused_border()
-    } else {
-        th.border()
-    };
+    let border = if app.focus == Focus::Log { th.focused_border() } else { th.border() };
     let title = format!(" Observation log ({}) · as {} ", human.len(), app.author);
-    let p = Paragraph::new(lines).block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(border)
-            .title(title),
-    );
+    let p = Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(border).title(title));
     f.render_widget(p, area);
 }

@@ -11,10 +11,8 @@ use ratatui_textarea::TextArea;
 fn editor(f: &mut Frame, area: Rect, title: &str, t: &TextArea, app: &App) {
     let r = centered(area, area.width.saturating_sub(8).min(72), 5);
     f.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" {title} "))
-        .border_style(app.theme.focused_border());
+    let block =
+        Block::default().borders(Borders::ALL).title(format!(" {title} ")).border_style(app.theme.focused_border());
     let inner = block.inner(r);
     f.render_widget(block, r);
     f.render_widget(t, inner);
@@ -39,34 +37,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 Line::from("Any other key: keep going."),
             ])
             .wrap(Wrap { trim: true })
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" Quit? ")
-                    .border_style(app.theme.bad()),
-            );
+            .block(Block::default().borders(Borders::ALL).title(" Quit? ").border_style(app.theme.bad()));
             f.render_widget(p, r);
         }
         Modal::Note(ed) => {
-            let h = if ed.kind == NoteKind::ActionItem {
-                14
-            } else {
-                10
-            };
+            let h = if ed.kind == NoteKind::ActionItem { 14 } else { 10 };
             let r = centered(area, area.width.saturating_sub(6).min(90), h);
             f.render_widget(Clear, r);
             let kinds: Vec<Span> = NoteKind::ALL
                 .iter()
                 .flat_map(|k| {
-                    let style = if *k == ed.kind {
-                        app.theme.selected()
-                    } else {
-                        app.theme.dim()
-                    };
-                    [
-                        Span::styled(format!(" {} ", k.as_str()), style),
-                        Span::raw(" "),
-                    ]
+                    let style = if *k == ed.kind { app.theme.selected() } else { app.theme.dim() };
+                    [Span::styled(format!(" {} ", k.as_str()), style), Span::raw(" ")]
                 })
                 .collect();
             let block = Block::default()
@@ -87,8 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             if ed.kind == NoteKind::ActionItem {
                 for (label, t, idx) in [("Owner", &ed.owner, 1), ("Due", &ed.due, 2)] {
                     let mark = if ed.field == idx { "▶" } else { " " };
-                    let [l, v] = Layout::horizontal([Constraint::Length(8), Constraint::Min(1)])
-                        .areas(parts[next]);
+                    let [l, v] = Layout::horizontal([Constraint::Length(8), Constraint::Min(1)]).areas(parts[next]);
                     f.render_widget(Paragraph::new(format!("{mark}{label}:")), l);
                     f.render_widget(t, v);
                     next += 1;
@@ -96,10 +77,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             }
             let status = match &ed.error {
                 Some(e) => Span::styled(e.clone(), app.theme.bad()),
-                None => Span::styled(
-                    "Saved to disk before it is shown in the log.",
-                    app.theme.dim(),
-                ),
+                None => Span::styled("Saved to disk before it is shown in the log.", app.theme.dim()),
             };
             f.render_widget(Paragraph::new(Line::from(status)), parts[next]);
         }
@@ -108,16 +86,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
 
 /// The help overlay: every action and its keys, from the keymap.
 pub fn help(f: &mut Frame, area: Rect, app: &App) {
-    let r = centered(
-        area,
-        area.width.saturating_sub(4).min(96),
-        area.height.saturating_sub(2),
-    );
+    let r = centered(area, area.width.saturating_sub(4).min(96), area.height.saturating_sub(2));
     f.render_widget(Clear, r);
-    let mut lines = vec![Line::from(Span::styled(
-        "Keys (rebind them in the config file)",
-        app.theme.title(),
-    ))];
+    let mut lines = vec![Line::from(Span::styled("Keys (rebind them in the config file)", app.theme.title()))];
     for a in Action::ALL {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<18}", app.keymap.label(a)), app.theme.key()),
@@ -125,18 +96,10 @@ pub fn help(f: &mut Frame, area: Rect, app: &App) {
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(
-        "Note editor: Ctrl-T changes the kind; Tab moves to owner/due for action items.",
-    ));
-    lines.push(Line::from(format!(
-        "Session: {}",
-        app.session_dir.display()
-    )));
-    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-        Block::default()
-            .borders(Borders::ALL)
-            .title(" Help ")
-            .border_style(app.theme.focused_border()),
-    );
+    lines.push(Line::from("Note editor: Ctrl-T changes the kind; Tab moves to owner/due for action items."));
+    lines.push(Line::from(format!("Session: {}", app.session_dir.display())));
+    let p = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(Block::default().borders(Borders::ALL).title(" Help ").border_style(app.theme.focused_border()));
     f.render_widget(p, r);
 }

@@ -12,10 +12,7 @@ use serde_json::Value;
 /// Lines describing what an activity does.
 pub fn describe(activity: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    let kind = activity
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("activity");
+    let kind = activity.get("type").and_then(Value::as_str).unwrap_or("activity");
     if kind == "manual" {
         if let Some(i) = activity.get("instructions").and_then(Value::as_str) {
             out.push(format!("Do: {i}"));
@@ -39,25 +36,15 @@ pub fn describe(activity: &Value) -> Vec<String> {
     };
     match p.get("type").and_then(Value::as_str) {
         Some("http") => {
-            let method = p
-                .get("method")
-                .map(py_str)
-                .unwrap_or_else(|| "GET".into())
-                .to_uppercase();
-            out.push(format!(
-                "{method} {}",
-                p.get("url").map(py_str).unwrap_or_default()
-            ));
+            let method = p.get("method").map(py_str).unwrap_or_else(|| "GET".into()).to_uppercase();
+            out.push(format!("{method} {}", p.get("url").map(py_str).unwrap_or_default()));
             if let Some(Value::Object(h)) = p.get("headers") {
                 for (k, v) in h {
                     out.push(format!("  {k}: {}", py_str(v)));
                 }
             }
             if let Some(a) = p.get("arguments").filter(|a| !a.is_null()) {
-                out.push(format!(
-                    "  arguments: {}",
-                    serde_json::to_string(a).unwrap_or_default()
-                ));
+                out.push(format!("  arguments: {}", serde_json::to_string(a).unwrap_or_default()));
             }
             if let Some(t) = p.get("timeout") {
                 out.push(format!("  timeout: {}", py_str(t)));
@@ -85,18 +72,13 @@ pub fn describe(activity: &Value) -> Vec<String> {
                 "python: {}.{}({})",
                 p.get("module").map(py_str).unwrap_or_default(),
                 p.get("func").map(py_str).unwrap_or_default(),
-                p.get("arguments")
-                    .map(|a| serde_json::to_string(a).unwrap_or_default())
-                    .unwrap_or_default()
+                p.get("arguments").map(|a| serde_json::to_string(a).unwrap_or_default()).unwrap_or_default()
             ));
         }
         _ => {}
     }
     if let Some(t) = activity.get("tolerance") {
-        out.push(format!(
-            "Tolerance: {}",
-            serde_json::to_string(t).unwrap_or_default()
-        ));
+        out.push(format!("Tolerance: {}", serde_json::to_string(t).unwrap_or_default()));
     }
     if let Some(Value::Object(pauses)) = activity.get("pauses") {
         for (k, v) in pauses {
@@ -112,8 +94,7 @@ pub fn describe(activity: &Value) -> Vec<String> {
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
     let current = app.current_step();
-    let [card_area, out_area] =
-        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let [card_area, out_area] = Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let mut lines: Vec<Line> = Vec::new();
     let mut title = " Step ".to_string();
     if let Some(i) = current {
@@ -154,12 +135,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     } else {
         lines.push(Line::from(Span::styled("Nothing selected.", th.dim())));
     }
-    let card = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(th.border())
-            .title(title),
-    );
+    let card = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(Block::default().borders(Borders::ALL).border_style(th.border()).title(title));
     f.render_widget(card, card_area);
 
     let o = &app.output;
@@ -168,43 +146,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         (None, Some(s)) => format!("{:.1}s", s.elapsed().as_secs_f64()),
         _ => String::new(),
     };
-    let state = o.status.clone().unwrap_or_else(|| {
-        if o.started.is_some() {
-            "running".into()
-        } else {
-            String::new()
-        }
-    });
+    let state = o.status.clone().unwrap_or_else(|| if o.started.is_some() { "running".into() } else { String::new() });
     let out_title = if o.started.is_some() {
-        let name = o
-            .step
-            .and_then(|i| app.steps.get(i))
-            .map(|s| s.name.as_str())
-            .unwrap_or("");
+        let name = o.step.and_then(|i| app.steps.get(i)).map(|s| s.name.as_str()).unwrap_or("");
         format!(" Output · {name} · {state} · {elapsed} ")
     } else {
         " Output ".to_string()
     };
     let text_lines: Vec<&str> = o.text.lines().collect();
     let inner_h = out_area.height.saturating_sub(2) as usize;
-    let bottom = text_lines
-        .len()
-        .saturating_sub(app.output_scroll.min(text_lines.len()));
+    let bottom = text_lines.len().saturating_sub(app.output_scroll.min(text_lines.len()));
     let top = bottom.saturating_sub(inner_h);
-    let shown: Vec<Line> = text_lines[top..bottom]
-        .iter()
-        .map(|l| Line::from(l.to_string()))
-        .collect();
-    let border = if app.focus == Focus::Output {
-        th.focused_border()
-    } else {
-        th.border()
-    };
-    let out = Paragraph::new(shown).block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(border)
-            .title(out_title),
-    );
+    let shown: Vec<Line> = text_lines[top..bottom].iter().map(|l| Line::from(l.to_string())).collect();
+    let border = if app.focus == Focus::Output { th.focused_border() } else { th.border() };
+    let out = Paragraph::new(shown).block(Block::default().borders(Borders::ALL).border_style(border).title(out_title));
     f.render_widget(out, out_area);
 }

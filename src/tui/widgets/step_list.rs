@@ -19,10 +19,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 Some(Some(false)) => " ✖ not met",
                 _ => "",
             };
-            items.push(ListItem::new(Line::from(Span::styled(
-                format!("{}{verdict}", s.phase.label()),
-                th.title(),
-            ))));
+            items.push(ListItem::new(Line::from(Span::styled(format!("{}{verdict}", s.phase.label()), th.title()))));
             last_phase = Some(s.phase);
         }
         let style = match s.state {
@@ -39,10 +36,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             _ => "R",
         };
         let line = Line::from(vec![
-            Span::styled(
-                format!(" {} {:<7} ", s.state.glyph(), s.state.word()),
-                style,
-            ),
+            Span::styled(format!(" {} {:<7} ", s.state.glyph(), s.state.word()), style),
             Span::styled(format!("{kind} "), th.dim()),
             Span::raw(s.name.clone()),
         ]);
@@ -51,25 +45,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         }
         items.push(ListItem::new(line));
     }
-    let border = if app.focus == Focus::Steps {
-        th.focused_border()
-    } else {
-        th.border()
-    };
+    let border = if app.focus == Focus::Steps { th.focused_border() } else { th.border() };
     let mut title = " Steps ".to_string();
     if app.during_checks.0 > 0 {
-        title = format!(
-            " Steps · during: {} checks, {} missed ",
-            app.during_checks.0, app.during_checks.1
-        );
+        title = format!(" Steps · during: {} checks, {} missed ", app.during_checks.0, app.during_checks.1);
     }
     let list = List::new(items)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(border)
-                .title(title),
-        )
+        .block(Block::default().borders(Borders::ALL).border_style(border).title(title))
         .highlight_style(th.selected());
     let mut state = ListState::default().with_selected(selected_row);
     f.render_stateful_widget(list, area, &mut state);
