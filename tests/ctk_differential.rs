@@ -63,6 +63,11 @@ struct Sidecar {
     signal_after_request: Option<String>,
     #[serde(default)]
     during: Option<String>,
+    /// Secret values: chaos records them, gameday masks them as `***`, so
+    /// they are masked on the chaos side before comparing (and a gameday
+    /// journal that shows one is a mismatch).
+    #[serde(default)]
+    secrets: Vec<String>,
     expect: Map<String, Value>,
 }
 
@@ -76,6 +81,7 @@ struct Case {
     signal: Option<(i32, Duration)>,
     signal_after_request: Option<String>,
     during: DuringMode,
+    secrets: Vec<String>,
     expect: Map<String, Value>,
 }
 
@@ -146,6 +152,7 @@ fn load_cases(dir: &Path) -> Vec<Case> {
                 signal,
                 signal_after_request: sidecar.signal_after_request,
                 during,
+                secrets: sidecar.secrets,
                 expect: sidecar.expect,
             }
         })
@@ -191,6 +198,11 @@ fn run_case_with(tool: Tool, case: &Case) -> ToolRun {
     let mut placeholders = Placeholders::new();
     placeholders.add(server.base_url(), "{base_url}");
     placeholders.add(closed_url, "{closed_url}");
+    if tool == Tool::Chaos {
+        for s in &case.secrets {
+            placeholders.add(s.clone(), "***");
+        }
+    }
     if let Ok(real) = workdir.path().canonicalize() {
         placeholders.add(real.to_string_lossy(), "{cwd}");
     }

@@ -140,8 +140,7 @@ fn unescape_help(text: &str) -> Result<String, String> {
 
 /// `name{a="x",b="y"} value [timestamp]`
 fn parse_sample(line: &str) -> Result<Sample, String> {
-    let name_end =
-        line.find(|c: char| c == '{' || c == ' ' || c == '\t').ok_or_else(|| format!("no value in '{line}'"))?;
+    let name_end = line.find(['{', ' ', '\t']).ok_or_else(|| format!("no value in '{line}'"))?;
     let name = &line[..name_end];
     if !Regex::new(METRIC_NAME).unwrap().is_match(name) {
         return Err(format!("bad metric name '{name}'"));
@@ -293,7 +292,7 @@ fn parse_exposition(text: &str) -> Result<Exposition, String> {
         }
         let family = expo.families.entry(family_name.clone()).or_default();
         match family.kind.as_deref() {
-            Some("counter") if !(sample.value >= 0.0) => {
+            Some("counter") if sample.value.is_nan() || sample.value < 0.0 => {
                 return Err(format!("counter {key} is negative or NaN"));
             }
             Some("histogram") if sample.name == family_name => {
@@ -337,7 +336,7 @@ fn check_histogram(name: &str, family: &Family) -> Result<(), String> {
     }
     for (key, buckets) in &groups {
         for w in buckets.windows(2) {
-            if !(w[0].0 < w[1].0) {
+            if w[0].0.is_nan() || w[1].0.is_nan() || w[0].0 >= w[1].0 {
                 return Err(format!("{name}{key}: le not increasing ({} then {})", w[0].0, w[1].0));
             }
             if w[1].1 < w[0].1 {
@@ -569,7 +568,7 @@ async fn each_fault_clears_itself_after_its_duration() {
     let c = client();
     let base = svc.base_url();
     for what in
-        ["latency?ms=300&duration=1", "errors?rate=1&duration=1", "outage?duration=1", "leak?mb_per_s=4&duration=1"]
+        ["latency?ms=1500&duration=1", "errors?rate=1&duration=1", "outage?duration=1", "leak?mb_per_s=4&duration=1"]
     {
         let injected_at = Instant::now();
         let answer = inject(&c, &svc, what).await;
@@ -593,7 +592,7 @@ async fn each_fault_clears_itself_after_its_duration() {
         assert_eq!(h.status, 200, "{what}");
         let o = get(&c, &format!("{base}/api/orders")).await;
         assert_eq!(o.status, 200, "{what}");
-        assert!(o.took < Duration::from_millis(300), "{what}: {:?}", o.took);
+        assert!(o.took < Duration::from_millis(1000), "{what}: {:?}", o.took);
         let expo = scrape(&c, &svc).await;
         assert_eq!(expo.value("demo_fault_active", &labels(&[("fault", &kind)])), Some(0.0));
         assert_eq!(expo.value("demo_leaked_bytes", &labels(&[])), Some(0.0));
@@ -606,7 +605,7 @@ async fn delete_clears_every_fault_at_once() {
     let svc = demo::start(None).await.unwrap();
     let c = client();
     let base = svc.base_url();
-    inject(&c, &svc, "latency?ms=500&duration=60").await;
+    inject(&c, &svc, "latency?ms=2000&duration=60").await;
     inject(&c, &svc, "errors?rate=1&duration=60").await;
     inject(&c, &svc, "leak?mb_per_s=8&duration=60").await;
     inject(&c, &svc, "outage?duration=60").await;
@@ -623,7 +622,7 @@ async fn delete_clears_every_fault_at_once() {
     assert_eq!(get(&c, &format!("{base}/health")).await.status, 200);
     let o = get(&c, &format!("{base}/api/orders")).await;
     assert_eq!(o.status, 200);
-    assert!(o.took < Duration::from_millis(300), "{:?}", o.took);
+    assert!(o.took < Duration::from_millis(1000), "{:?}", o.took);
     let expo = scrape(&c, &svc).await;
     for kind in ["latency", "errors", "outage", "leak"] {
         assert_eq!(expo.value("demo_fault_active", &labels(&[("fault", kind)])), Some(0.0));

@@ -6,7 +6,7 @@
 //!
 //! Every event carries a fixed `t`/`at`, so nothing in a frame depends on the
 //! wall clock — except the running step's elapsed timer, which the console
-//! reads from an `Instant`; see `freeze_elapsed`.
+//! reads `App::now`, frozen by `freeze_elapsed`.
 //!
 //! Snapshots live in `tests/snapshots/`. To (re)write them after a deliberate
 //! change: `INSTA_UPDATE=always cargo test --test tui_snapshots`, look at each
@@ -282,7 +282,10 @@ impl Console {
     /// cannot. Pin it to a fixed value (the console then shows it with two
     /// decimals instead of one; the word stays "running").
     fn freeze_elapsed(&mut self, secs: f64) {
-        self.app.output.finished = Some(secs);
+        // The console reads "now" through `App::now`, which tests can freeze.
+        let started = std::time::Instant::now();
+        self.app.output.started = Some(started);
+        self.app.frozen_now = Some(started + std::time::Duration::from_secs_f64(secs));
     }
 
     /// The screen's characters, one line per row, trailing blanks trimmed.

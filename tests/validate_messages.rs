@@ -71,6 +71,16 @@ cases! {
     control_bad_scope: "control-bad-scope" => Some("Control 'c' scope property must be 'before' or 'after' only");
     control_no_module: "control-no-module" => Some("Control 'c' must have a module path");
     control_ref_missing: "control-ref-missing" => Some("Control reference '{}' declaration cannot be found");
+    // Order and Python formatting details, beyond the list of messages.
+    tolerance_probe_no_name: "tolerance-probe-no-name" => Some("an activity must have a name");
+    python_func_missing_probe: "python-func-missing-probe" => Some("The python module 'os.path' does not expose a function called 'nope' in probe 'a'");
+    name_not_a_string: "name-not-a-string" => Some("path '/no/such/bin' cannot be found, in activity '7'");
+    type_list: "type-list" => Some("'['probe']' is not a supported activity type");
+    tolerance_type_missing: "tolerance-type-missing" => Some("hypothesis probe tolerance type 'None' is unsupported");
+    regex_null: "regex-null" => Some("hypothesis probe tolerance pattern None has an invalid type");
+    control_ref_without_provider: "control-ref-without-provider" => Some("Control 'r' must have a `provider` property");
+    jsonpath_single_quotes: "jsonpath-single-quotes" => Some("hypothesis probe tolerance JSON path $['a'] is invalid");
+    secrets_before_hypothesis: "secrets-before-hypothesis" => Some("Secrets make reference to an environment key that does not exist: NOPE_NOT_SET");
     valid: "valid" => None;
     valid_edge: "valid-edge" => None;
     deprecated_dict_arguments: "deprecated-dict-arguments" => None;

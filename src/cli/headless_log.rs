@@ -52,10 +52,8 @@ pub async fn follow(mut rx: UnboundedReceiver<Update>) {
                     line("CRITICAL", "  => the probe's result is outside its tolerance");
                 }
             }
-            EventBody::HypothesisFinished { phase, met } => {
-                if met == Some(true) && phase != Phase::During {
-                    line("INFO", "Steady state hypothesis is met!");
-                }
+            EventBody::HypothesisFinished { phase, met: Some(true) } if phase != Phase::During => {
+                line("INFO", "Steady state hypothesis is met!");
             }
             EventBody::Warning { message } => line("WARNING", &message),
             EventBody::Stop { who, source, reason } => {

@@ -74,8 +74,8 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
     let python = args.python.clone().unwrap_or_else(|| "python3".into());
     if !args.no_validation {
         line("INFO", "Validating the experiment's syntax");
-        let vopts = ValidateOptions { vars: vars.clone(), python: Some(python.clone()), ..Default::default() };
-        match load::validate(&loaded.doc, &vopts) {
+        let vopts = ValidateOptions { vars: vars.clone(), python: Some(python.clone()) };
+        match super::validate::validate_off_thread(loaded.doc.clone(), vopts).await {
             Ok(warnings) => {
                 for w in warnings {
                     line("WARNING", &w);

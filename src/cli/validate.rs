@@ -12,7 +12,7 @@ pub async fn validate(args: ValidateArgs) -> u8 {
             return 1;
         }
     };
-    let opts = ValidateOptions { vars, python: args.python.clone(), ..Default::default() };
+    let opts = ValidateOptions { vars, python: args.python.clone() };
     let mut code = 0;
     for source in &args.sources {
         match load::load(source).await {
@@ -20,7 +20,7 @@ pub async fn validate(args: ValidateArgs) -> u8 {
                 line("ERROR", &format!("{source}: {e}"));
                 code = 1;
             }
-            Ok(loaded) => match load::validate(&loaded.doc, &opts) {
+            Ok(loaded) => match validate_off_thread(loaded.doc, opts.clone()).await {
                 Ok(warnings) => {
                     for w in warnings {
                         line("WARNING", &format!("{source}: {w}"));
@@ -35,4 +35,15 @@ pub async fn validate(args: ValidateArgs) -> u8 {
         }
     }
     code
+}
+
+/// Validation may run a Python interpreter (python providers): keep it off
+/// the async workers.
+pub async fn validate_off_thread(
+    doc: serde_json::Value,
+    opts: ValidateOptions,
+) -> Result<Vec<String>, load::ValidationError> {
+    tokio::task::spawn_blocking(move || load::validate(&doc, &opts))
+        .await
+        .unwrap_or_else(|e| Err(load::ValidationError { message: format!("validation stopped unexpectedly: {e}") }))
 }

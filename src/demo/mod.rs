@@ -35,6 +35,15 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// The bundled Game Day playbook (`playbooks/demo.yaml`), embedded so that
+/// `gameday demo` needs nothing but the binary. Its `base_url` points at
+/// port 8080; override it with the running service's [`DemoService::base_url`].
+pub const PLAYBOOK_YAML: &str = include_str!("../../playbooks/demo.yaml");
+
+/// The same drill as a plain Chaos Toolkit experiment
+/// (`playbooks/demo-experiment.json`), runnable with `chaos run`.
+pub const EXPERIMENT_JSON: &str = include_str!("../../playbooks/demo-experiment.json");
+
 /// How often faults are expired and the leak grown when no request comes.
 const TICK: Duration = Duration::from_millis(100);
 

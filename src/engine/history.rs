@@ -71,10 +71,8 @@ impl History {
                 EventBody::HypothesisFinished { phase, met } if matches!(phase, Phase::Before | Phase::After) => {
                     h.hypotheses.insert(*phase, *met);
                 }
-                EventBody::Stop { who, source, reason } => {
-                    if h.stopped.is_none() {
-                        h.stopped = Some((who.clone(), source.clone(), reason.clone()));
-                    }
+                EventBody::Stop { who, source, reason } if h.stopped.is_none() => {
+                    h.stopped = Some((who.clone(), source.clone(), reason.clone()));
                 }
                 EventBody::RunFinished { .. } => h.run_finished = true,
                 _ => {}

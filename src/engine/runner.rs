@@ -118,7 +118,7 @@ fn build_cache(experiment: &Value) -> HashMap<String, Value> {
     cache
 }
 
-fn list<'a>(v: Option<&'a Value>) -> &'a [Value] {
+fn list(v: Option<&Value>) -> &[Value] {
     v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
 }
 
@@ -657,7 +657,7 @@ impl Engine {
                         activity.get("name").and_then(Value::as_str).unwrap_or("")
                     ),
                 });
-                (None, Some(vec![format!("{msg}\n")]), Value::Null, Ran::Crashed(msg))
+                (None, None, Value::Null, Ran::Crashed(msg))
             }
             Err(ProviderError::Interrupted) => (None, None, Value::Null, Ran::Interrupted),
         };

@@ -101,7 +101,8 @@ pub fn within_tolerance(
                 let Value::String(pattern) = pattern else {
                     return Err(ToleranceError("regex pattern must be a string".into()));
                 };
-                let rx = regex::Regex::new(&pattern)
+                // Python `re` spellings are rewritten the same way validation does.
+                let rx = regex::Regex::new(&crate::load::validate::pyregex::to_rust(&pattern))
                     .map_err(|e| ToleranceError(format!("invalid pattern {pattern}: {e}")))?;
                 match target(tolerance, value) {
                     Value::String(s) => Ok(rx.is_match(s).into()),
@@ -146,7 +147,7 @@ fn jsonpath(t: &serde_json::Map<String, Value>, value: &Value, scope: &Scope) ->
     {
         doc = parsed;
     }
-    let values = compiled.matches(&doc);
+    let values = compiled.try_matches(&doc).map_err(|e| ToleranceError(format!("JSON path {path}: {e}")))?;
     let mut result = !values.is_empty();
     if let Some(count) = t.get("count").filter(|c| !c.is_null()) {
         result = py_eq(&Value::from(values.len()), count);

@@ -101,7 +101,7 @@ pub enum InspectError {
     NoAnswer { python: String, reason: String },
 }
 
-/// The script run with `python -c`. It reads the questions from argv[1].
+/// The script run with `python -c`. It reads the questions from stdin.
 const SCRIPT: &str = r#"
 import sys, json, importlib, inspect
 out = sys.stdout
@@ -164,7 +164,7 @@ def answer(q):
     except BaseException as e:
         return {"import": "failed", "error": "%s: %s" % (type(e).__name__, e)}
 
-answers = [answer(q) for q in json.loads(sys.argv[1])]
+answers = [answer(q) for q in json.loads(sys.stdin.read())]
 out.write("\n" + MARKER + json.dumps(answers) + "\n")
 out.flush()
 "#;
@@ -180,12 +180,18 @@ pub fn inspect(python: &str, queries: &[Query]) -> Result<Vec<Answer>, InspectEr
     let mut child = Command::new(python)
         .arg("-c")
         .arg(script)
-        .arg(payload)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| InspectError::Start { python: python.to_string(), reason: e.to_string() })?;
+    // Written from a thread: the questions may not fit in a pipe buffer.
+    if let Some(mut stdin) = child.stdin.take() {
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(payload.as_bytes());
+        });
+    }
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + TIMEOUT;

@@ -228,9 +228,7 @@ where
             .spawn_scoped(scope, parse)
             .map_err(|e| LoadError::Other(format!("{origin}: cannot start the parser: {e}")))?;
         handle.join().unwrap_or_else(|_| {
-            Err(LoadError::Other(format!(
-                "{origin}: the parser failed unexpectedly on this document"
-            )))
+            Err(LoadError::Other(format!("{origin}: the parser failed unexpectedly on this document")))
         })
     })
 }

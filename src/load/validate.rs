@@ -15,7 +15,7 @@ mod context;
 mod controls;
 mod experiment;
 mod pyfmt;
-mod pyregex;
+pub mod pyregex;
 mod tolerance;
 
 use crate::load::python_inspect::{self, DEFAULT_PYTHON, Query};

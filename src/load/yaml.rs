@@ -227,9 +227,7 @@ mod tests {
     /// The deepest accepted document must not overflow a tokio worker's 2 MiB stack.
     #[test]
     fn deepest_accepted_document_fits_a_small_stack() {
-        let block: String = (0..super::MAX_NESTING - 1)
-            .map(|i| format!("{}k:\n", "  ".repeat(i)))
-            .collect();
+        let block: String = (0..super::MAX_NESTING - 1).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
         let flow = format!("{}{}", "[".repeat(super::MAX_NESTING), "]".repeat(super::MAX_NESTING));
         let worker = std::thread::Builder::new()
             .stack_size(2 * 1024 * 1024)

@@ -20,6 +20,8 @@ pub struct Request {
     pub read_timeout: Option<Duration>,
     pub verify_tls: bool,
     pub max_retries: u64,
+    /// A header the HTTP client would refuse (the activity then aborts the run).
+    pub invalid: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,8 +61,24 @@ pub fn request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Re
     let url = py_str(&substitute(provider.get("url").unwrap_or(&Value::Null), scope));
     let method = provider.get("method").map(py_str).unwrap_or_else(|| "GET".into()).to_uppercase();
     let headers_v = provider.get("headers").map(|h| substitute(h, scope));
+    let mut bad_header = None;
     let headers: Vec<(String, String)> = match &headers_v {
-        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), py_str(v))).collect(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| {
+                // Like requests: a header value must be text (a `${n}` that
+                // substitutes to a number is refused, and the run aborts).
+                if !v.is_string() && bad_header.is_none() {
+                    bad_header = Some(format!(
+                        "Header part ({}) from ('{k}', {}) must be of type str or bytes",
+                        crate::engine::pyvalue::py_repr(v),
+                        crate::engine::pyvalue::py_repr(v)
+                    ));
+                }
+                (k.clone(), py_str(v))
+            })
+            .collect(),
         _ => Vec::new(),
     };
     let timeout = provider.get("timeout").map(|t| substitute(t, scope));
@@ -95,6 +113,7 @@ pub fn request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Re
         read_timeout,
         verify_tls: provider.get("verify_tls").is_none_or(py_truthy),
         max_retries: provider.get("max_retries").and_then(Value::as_u64).unwrap_or(0),
+        invalid: bad_header,
     }
 }
 
@@ -132,9 +151,14 @@ async fn send_once(req: &Request, client: &reqwest::Client) -> Result<reqwest::R
         rb = rb.header(k, v);
     }
     rb = match &req.body {
+        // requests sends `Content-Length: 0` on bodiless requests other than GET/HEAD.
+        Body::None if req.method != "GET" && req.method != "HEAD" => {
+            rb.header(reqwest::header::CONTENT_LENGTH, "0").body(Vec::new())
+        }
         Body::None => rb,
         Body::Query(q) => rb.query(q),
-        Body::Json(v) => rb.json(v),
+        // Serialized as Python's json.dumps does (", " and ": ", ASCII only).
+        Body::Json(v) => rb.header("Content-Type", "application/json").body(python_json(v)),
         Body::Form(f) => rb.form(f),
         Body::Raw(s) => rb.body(s.clone()),
     };
@@ -144,6 +168,9 @@ async fn send_once(req: &Request, client: &reqwest::Client) -> Result<reqwest::R
 /// Run an http activity.
 pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Result<Value, ProviderError> {
     let req = request(provider, &ctx.scope);
+    if let Some(why) = &req.invalid {
+        return Err(ProviderError::Crashed(why.clone()));
+    }
     if reqwest::Url::parse(&req.url).is_err() {
         return Err(ProviderError::Crashed(format!("Invalid URL '{}'", req.url)));
     }
@@ -226,4 +253,82 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
         ctx.live.warn("This HTTP call returned a status code above 400, which may not be what you expected.");
     }
     Ok(out)
+}
+
+/// `json.dumps(v)` with Python's defaults: `", "` and `": "` separators,
+/// non-ASCII escaped as `\uXXXX`.
+pub fn python_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_py_json(v, &mut out);
+    out
+}
+
+fn write_py_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&crate::engine::pyvalue::py_repr(&Value::Number(n.clone()))),
+        Value::String(s) => write_py_str(s, out),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_py_json(x, out);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_py_str(k, out);
+                out.push_str(": ");
+                write_py_json(x, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_py_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_body_matches_python() {
+        assert_eq!(
+            python_json(&json!({"k": "v", "n": 1, "nested": {"l": [1, 2.5]}})),
+            r#"{"k": "v", "n": 1, "nested": {"l": [1, 2.5]}}"#
+        );
+        assert_eq!(python_json(&json!("é\"\n")), r#""\u00e9\"\n""#);
+        assert_eq!(python_json(&json!("😀")), r#""\ud83d\ude00""#);
+    }
 }

@@ -10,6 +10,9 @@ use std::sync::Mutex;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 /// What subscribers receive.
+// Events are by far the most common update; boxing them would cost an
+// allocation each for the sake of the rarer, smaller live-output variant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Update {
     /// A recorded (and, in the console, fsync'd) event.

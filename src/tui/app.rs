@@ -189,6 +189,11 @@ pub struct App {
     pub flash: Option<String>,
     pub t_plus: f64,
     pub last_seq: u64,
+    /// What each step will do as last proposed (substituted, masked), by (phase, index).
+    pub previews: HashMap<(Phase, usize), Value>,
+    /// Frozen "now" for tests; `None` reads the real clock.
+    pub frozen_now: Option<Instant>,
+    pub help_scroll: usize,
     next_note_id: u64,
 }
 
@@ -255,6 +260,9 @@ impl App {
             flash: None,
             t_plus: 0.0,
             last_seq: 0,
+            previews: HashMap::new(),
+            frozen_now: None,
+            help_scroll: 0,
             next_note_id: 1,
         }
     }
@@ -293,8 +301,14 @@ impl App {
         match update {
             Update::Live { run, stream, text } => {
                 if run == self.output.run {
-                    if stream == Stream::Stderr && !text.is_empty() {
-                        self.output.text.push_str(&text);
+                    // Live stderr is marked so it can be told from stdout.
+                    if stream == Stream::Stderr {
+                        for piece in text.split_inclusive('\n') {
+                            if self.output.text.is_empty() || self.output.text.ends_with('\n') {
+                                self.output.text.push_str("stderr│ ");
+                            }
+                            self.output.text.push_str(piece);
+                        }
                     } else {
                         self.output.text.push_str(&text);
                     }
@@ -389,6 +403,11 @@ impl App {
                             self.output.text.push_str(l);
                         }
                     }
+                    if skipped && let Some(g) = gameday {
+                        let who = g.get("who").and_then(Value::as_str).unwrap_or("someone");
+                        let why = g.get("reason").and_then(Value::as_str).unwrap_or("no reason given");
+                        self.output.text = format!("Skipped by {who}: {why}\n");
+                    }
                 }
                 if let Some(i) = step
                     && matches!(state, StepState::Failed | StepState::NotMet | StepState::Interrupted)
@@ -417,7 +436,7 @@ impl App {
                 self.stopped = true;
                 self.stopped_by = Some(format!("{who} ({source})"));
                 let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
-                self.push_log(ev, "stop", format!("STOP by {who} via {source}{why}"), Some(who.clone()), false);
+                self.push_log(ev, "stop", format!("STOP by {who} via {source}{why}"), None, false);
             }
             EventBody::Warning { message } => {
                 self.push_log(ev, "warning", message.clone(), None, false);
@@ -475,8 +494,14 @@ impl App {
         }
     }
 
+    /// The time the screen shows (tests freeze it).
+    pub fn now(&self) -> Instant {
+        self.frozen_now.unwrap_or_else(Instant::now)
+    }
+
     /// A new decision is waiting.
     pub fn propose(&mut self, pending: Pending) {
+        self.previews.insert((pending.proposal.phase, pending.proposal.index), pending.proposal.preview.clone());
         if let Some(i) = self.step_index(pending.proposal.phase, pending.proposal.index) {
             self.steps[i].state = StepState::Waiting;
             self.selected_step = i;
@@ -591,11 +616,16 @@ impl App {
                 std::mem::replace(&mut self.modal, Modal::None)
             }
             Modal::Help => {
-                if key.code == KeyCode::Esc || matches!(action, Some(Action::Help | Action::Quit)) {
-                    Modal::None
-                } else {
-                    Modal::Help
+                match action {
+                    _ if key.code == KeyCode::Esc => return Modal::None,
+                    Some(Action::Help | Action::Quit) => return Modal::None,
+                    Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+                    Some(Action::Down) => self.help_scroll = (self.help_scroll + 1).min(Action::ALL.len()),
+                    Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
+                    Some(Action::PageDown) => self.help_scroll = (self.help_scroll + 10).min(Action::ALL.len()),
+                    _ => {}
                 }
+                Modal::Help
             }
             Modal::QuitConfirm => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
@@ -816,7 +846,10 @@ impl App {
                 };
                 self.timeline_scroll = 0;
             }
-            Action::Help => self.modal = Modal::Help,
+            Action::Help => {
+                self.help_scroll = 0;
+                self.modal = Modal::Help;
+            }
             Action::Quit => self.request_quit(),
             Action::FocusNext => {
                 self.focus = match self.focus {

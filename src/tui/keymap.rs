@@ -86,11 +86,11 @@ impl Action {
     /// What it does, for help and the README.
     pub fn describe(self) -> &'static str {
         match self {
-            Action::Confirm => "Run the step waiting for a decision (manual step: mark it done)",
-            Action::Skip => "Skip the step, with an optional reason (manual step: mark it failed with F)",
+            Action::Confirm => "Run the waiting step (a manual step: mark it done)",
+            Action::Skip => "Skip the waiting step, with an optional reason",
             Action::Abort => "Abort the run: asks to confirm and records a reason",
-            Action::Stop => "STOP everything now: cancel the running step, then roll back",
-            Action::Note => "Write an observation (note, weakness, question, action item…)",
+            Action::Stop => "STOP now: cancel the running step, then roll back",
+            Action::Note => "Write an observation, weakness, question, action…",
             Action::Detected => "Milestone: the problem was detected",
             Action::Diagnosed => "Milestone: the cause was diagnosed",
             Action::Mitigated => "Milestone: the impact was mitigated",

@@ -32,6 +32,20 @@ impl StepState {
         }
     }
 
+    /// Four letters at most, for narrow lists.
+    pub fn short_word(self) -> &'static str {
+        match self {
+            StepState::Pending => "todo",
+            StepState::Waiting => "wait",
+            StepState::Running => "run",
+            StepState::Succeeded => "ok",
+            StepState::Failed => "fail",
+            StepState::Skipped => "skip",
+            StepState::Interrupted => "stop",
+            StepState::NotMet => "miss",
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             StepState::Pending => "pending",

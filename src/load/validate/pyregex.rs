@@ -12,10 +12,18 @@ pub fn check(pattern: &str) -> Result<(), String> {
     }
 }
 
+/// Python's `$` (without MULTILINE): end of text, or before a final newline.
+/// Searching only asks whether there is a match, so consuming the newline is fine.
+const PY_DOLLAR: &str = r"(?:\n?\z)";
+
 /// Rewrite Python-only spellings: `${name}` templates (substituted before the
 /// pattern is used), literal braces that are not a quantifier, `{,n}` and `\Z`.
 pub fn to_rust(pattern: &str) -> String {
     let chars: Vec<char> = pattern.chars().collect();
+    // With an inline MULTILINE flag, `$` already means "before any newline".
+    let multiline = pattern
+        .match_indices("(?")
+        .any(|(i, _)| pattern[i + 2..].chars().take_while(|c| c.is_ascii_alphabetic()).any(|c| c == 'm'));
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut in_class = false;
     let mut i = 0;
@@ -61,8 +69,10 @@ pub fn to_rust(pattern: &str) -> String {
                     i += len;
                     continue;
                 }
-                out.push('$');
+                out.push_str(PY_DOLLAR);
             }
+            // Python's `$` also matches just before a trailing newline.
+            '$' if !multiline => out.push_str(PY_DOLLAR),
             '{' => match quantifier(&chars[i..]) {
                 Some((text, len)) => {
                     out.push_str(&text);

@@ -11,7 +11,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
         Layout::vertical([Constraint::Length(1), Constraint::Min(8), Constraint::Length(log_h), Constraint::Length(4)])
             .areas(area);
     header::draw(f, head, app);
-    let [steps, card] = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(body);
+    let [steps, card] = Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(body);
     step_list::draw(f, steps, app);
     step_card::draw(f, card, app);
     log::draw(f, log_area, app);

@@ -19,7 +19,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
     ];
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), msg);
     if stop_h == 1 {
-        f.render_widget(Paragraph::new("■ STOP").style(app.theme.stop()), stop);
+        let keys = app.keymap.keys(Action::Stop).first().map(ToString::to_string).unwrap_or_default();
+        f.render_widget(Paragraph::new(format!("■ STOP {keys}")).style(app.theme.stop()), stop);
     } else {
         crate::tui::widgets::stop_button::draw(f, stop, app);
     }

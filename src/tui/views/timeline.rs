@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// The lines the current search and filter let through.
-pub fn visible<'a>(app: &'a App) -> Vec<&'a LogLine> {
+pub fn visible(app: &App) -> Vec<&LogLine> {
     let q = app.timeline_query.to_lowercase();
     app.log
         .iter()
@@ -27,9 +27,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
     header::draw(f, head, app);
     let lines = visible(app);
     let inner_h = body.height.saturating_sub(2) as usize;
-    let end = lines.len().saturating_sub(app.timeline_scroll.min(lines.len()));
+    let width = body.width.saturating_sub(2) as usize;
+    let recent = &lines[lines.len().saturating_sub(inner_h + app.timeline_scroll)..];
+    let all: Vec<Line> = recent.iter().flat_map(|l| log::lines(app, l, width)).collect();
+    let end = all.len().saturating_sub(app.timeline_scroll.min(all.len()));
     let start = end.saturating_sub(inner_h);
-    let shown: Vec<Line> = lines[start..end].iter().map(|l| log::line(app, l)).collect();
+    let shown: Vec<Line> = all[start..end].to_vec();
     let mut title = format!(" Timeline · {} of {} ", lines.len(), app.log.len());
     if let Some(k) = &app.timeline_filter {
         title.push_str(&format!("· kind: {k} "));

@@ -4,7 +4,7 @@ use crate::tui::keymap::Action;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 /// The actions that make sense in the current state, in the order shown.
 pub fn commands(app: &App) -> Vec<Action> {
@@ -40,21 +40,37 @@ fn modal_hint(app: &App) -> Option<&'static str> {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
-    let mut spans = Vec::new();
+    let width = area.width as usize;
+    let mut rows: Vec<Vec<Span>> = vec![Vec::new()];
+    let mut used = 0usize;
+    // Pack "key label" pairs whole onto lines: a pair is never split.
+    let mut push = |spans: Vec<Span<'static>>, len: usize, rows: &mut Vec<Vec<Span<'static>>>| {
+        if used > 0 && used + len > width {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        if let Some(r) = rows.last_mut() {
+            r.extend(spans);
+        }
+        used += len;
+    };
     if let Some(msg) = &app.flash {
-        spans.push(Span::styled(format!("{msg}  "), th.warn()));
+        let text = format!("{msg}  ");
+        let len = text.chars().count();
+        push(vec![Span::styled(text, th.warn())], len, &mut rows);
     }
     if let Some(h) = modal_hint(app) {
-        spans.push(Span::raw(h));
+        let len = h.chars().count();
+        push(vec![Span::raw(h)], len, &mut rows);
     } else {
         for (i, a) in commands(app).into_iter().enumerate() {
-            if i > 0 {
-                spans.push(Span::styled(" · ", th.dim()));
-            }
             let keys = app.keymap.keys(a).first().map(ToString::to_string).unwrap_or_default();
-            spans.push(Span::styled(keys, th.key()));
-            spans.push(Span::raw(format!(" {}", a.short())));
+            let sep = if i > 0 { " · " } else { "" };
+            let label = format!(" {}", a.short());
+            let len = sep.chars().count() + keys.chars().count() + label.chars().count();
+            push(vec![Span::styled(sep, th.dim()), Span::styled(keys, th.key()), Span::raw(label)], len, &mut rows);
         }
     }
-    f.render_widget(Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }), area);
+    let lines: Vec<Line> = rows.into_iter().map(Line::from).collect();
+    f.render_widget(Paragraph::new(lines), area);
 }

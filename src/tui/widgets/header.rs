@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 /// The run's status in words (and a glyph), never by colour alone.
 pub fn status_text(app: &App) -> (String, bool) {
     match &app.ended {
-        Some((_, true)) => ("◆ DEVIATED".into(), true),
+        Some((_, true)) => ("▲ DEVIATED".into(), true),
         Some((s, false)) if s == "completed" => ("✔ COMPLETED".into(), false),
         Some((s, false)) => (format!("✖ {}", s.to_uppercase()), true),
         None if app.stopped => ("■ STOPPING".into(), true),
@@ -20,16 +20,19 @@ pub fn status_text(app: &App) -> (String, bool) {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
-    let mut spans = vec![Span::styled(format!(" {} ", app.title), th.title())];
+    // Most important first: a narrow terminal cuts the title, never the status.
+    let (status, bad) = status_text(app);
+    let mut spans = vec![
+        Span::styled(format!(" {status} "), if bad { th.bad() } else { th.ok() }),
+        Span::styled(format!("│ {} ", t_plus(app.t_plus)), th.active()),
+        Span::styled(format!("│ {} ", app.phase.label()), th.base()),
+        Span::raw("│ "),
+    ];
     if let Some(env) = &app.environment {
         let label = if app.production { format!(" PRODUCTION: {env} ") } else { format!(" {env} ") };
         spans.push(Span::styled(label, th.badge(app.production)));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(format!("│ {} ", app.phase.label()), th.base()));
-    spans.push(Span::styled(format!("│ {} ", t_plus(app.t_plus)), th.active()));
-    let (status, bad) = status_text(app);
-    spans.push(Span::raw("│ "));
-    spans.push(Span::styled(status, if bad { th.bad() } else { th.ok() }));
+    spans.push(Span::styled(app.title.clone(), th.title()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -6,6 +6,38 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+/// One entry, wrapped to `width` (continuation lines indented under the text).
+pub fn lines(app: &App, l: &LogLine, width: usize) -> Vec<Line<'static>> {
+    let th = &app.theme;
+    let kind_style = match l.kind.as_str() {
+        "weakness" | "stop" => th.bad(),
+        "milestone" | "verdict" => th.active(),
+        "question" | "warning" => th.warn(),
+        _ => th.base(),
+    };
+    let prefix = format!("{} {:<11} ", t_plus(l.t), l.kind);
+    let author = l.author.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+    let indent = prefix.chars().count();
+    let text = format!("{author}{}", l.text.replace('\n', " ⏎ "));
+    let chunks = super::wrap(&text, width.saturating_sub(indent).max(10));
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 0 {
+                Line::from(vec![
+                    Span::styled(format!("{} ", t_plus(l.t)), th.dim()),
+                    Span::styled(format!("{:<11} ", l.kind), kind_style),
+                    Span::raw(c),
+                ])
+            } else {
+                Line::from(vec![Span::raw(" ".repeat(indent)), Span::raw(c)])
+            }
+        })
+        .collect()
+}
+
+/// One entry on one line (cut at the pane's edge).
 pub fn line<'a>(app: &App, l: &'a LogLine) -> Line<'a> {
     let th = &app.theme;
     let kind_style = match l.kind.as_str() {
@@ -27,9 +59,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
     let human: Vec<&LogLine> = app.log.iter().filter(|l| l.human || l.kind == "stop").collect();
     let inner_h = area.height.saturating_sub(2) as usize;
-    let bottom = human.len().saturating_sub(app.log_scroll.min(human.len()));
+    let width = area.width.saturating_sub(2) as usize;
+    // Only the newest entries can be visible: wrap just those.
+    let recent = &human[human.len().saturating_sub(inner_h + app.log_scroll)..];
+    let all: Vec<Line> = recent.iter().flat_map(|l| lines(app, l, width)).collect();
+    let bottom = all.len().saturating_sub(app.log_scroll.min(all.len()));
     let top = bottom.saturating_sub(inner_h);
-    let lines: Vec<Line> = human[top..bottom].iter().map(|l| line(app, l)).collect();
+    let lines: Vec<Line> = all[top..bottom].to_vec();
     let border = if app.focus == Focus::Log { th.focused_border() } else { th.border() };
     let title = format!(" Observation log ({}) · as {} ", human.len(), app.author);
     let p = Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(border).title(title));

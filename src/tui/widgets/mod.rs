@@ -16,6 +16,34 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     r
 }
 
+/// Break text into lines of at most `width` characters (at spaces where
+/// possible), so a pane can show its last N lines with wrapping.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for raw in text.lines() {
+        let chars: Vec<char> = raw.chars().collect();
+        if chars.is_empty() {
+            out.push(String::new());
+            continue;
+        }
+        let mut start = 0;
+        while start < chars.len() {
+            let end = (start + width).min(chars.len());
+            let mut cut = end;
+            if end < chars.len()
+                && let Some(sp) = chars[start..end].iter().rposition(|c| *c == ' ')
+                && sp > 0
+            {
+                cut = start + sp + 1;
+            }
+            out.push(chars[start..cut].iter().collect());
+            start = cut;
+        }
+    }
+    out
+}
+
 /// `T+01:02:03`
 pub fn t_plus(secs: f64) -> String {
     let s = secs.max(0.0) as u64;

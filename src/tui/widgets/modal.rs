@@ -91,15 +91,24 @@ pub fn help(f: &mut Frame, area: Rect, app: &App) {
     let mut lines = vec![Line::from(Span::styled("Keys (rebind them in the config file)", app.theme.title()))];
     for a in Action::ALL {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<18}", app.keymap.label(a)), app.theme.key()),
+            Span::styled(format!("{:<16}", app.keymap.label(a)), app.theme.key()),
             Span::raw(a.describe()),
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from("Note editor: Ctrl-T changes the kind; Tab moves to owner/due for action items."));
+    lines.push(Line::from("Manual steps: F marks the waiting step failed."));
+    lines.push(Line::from("Note editor: Ctrl-T changes the kind; Tab moves to owner/due."));
     lines.push(Line::from(format!("Session: {}", app.session_dir.display())));
-    let p = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(Block::default().borders(Borders::ALL).title(" Help ").border_style(app.theme.focused_border()));
+    let inner_h = r.height.saturating_sub(2) as usize;
+    let total = lines.len();
+    let scroll = app.help_scroll.min(total.saturating_sub(inner_h));
+    let more = if total > inner_h {
+        format!(" Help · ↑/↓ scroll ({}/{}) ", scroll + inner_h.min(total), total)
+    } else {
+        " Help ".into()
+    };
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    let p = Paragraph::new(shown)
+        .block(Block::default().borders(Borders::ALL).title(more).border_style(app.theme.focused_border()));
     f.render_widget(p, r);
 }

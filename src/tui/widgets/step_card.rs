@@ -100,19 +100,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     if let Some(i) = current {
         let s = &app.steps[i];
         title = format!(" {} · {} ", s.kind, s.name);
-        let preview = app
-            .pending
-            .as_ref()
-            .filter(|p| p.proposal.phase == s.phase && p.proposal.index == s.index)
-            .map(|p| &p.proposal.preview)
-            .unwrap_or(&s.activity);
-        for l in describe(preview) {
-            lines.push(Line::from(l));
-        }
-        if let Some(p) = &app.pending
-            && p.proposal.phase == s.phase
-            && p.proposal.index == s.index
-        {
+        let waiting = app.pending.as_ref().filter(|p| p.proposal.phase == s.phase && p.proposal.index == s.index);
+        // The decision comes first so it is visible even in a short card.
+        if let Some(p) = waiting {
             let km = &app.keymap;
             let hint = if p.proposal.manual {
                 format!(
@@ -129,8 +119,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                     km.label(Action::Abort)
                 )
             };
-            lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(hint, th.active())));
+        }
+        // What will happen, substituted and masked when the engine has shown it.
+        let preview = waiting
+            .map(|p| &p.proposal.preview)
+            .or_else(|| app.previews.get(&(s.phase, s.index)))
+            .unwrap_or(&s.activity);
+        for l in describe(preview) {
+            lines.push(Line::from(l));
         }
     } else {
         lines.push(Line::from(Span::styled("Nothing selected.", th.dim())));
@@ -143,7 +140,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let o = &app.output;
     let elapsed = match (o.finished, o.started) {
         (Some(d), _) => format!("{d:.2}s"),
-        (None, Some(s)) => format!("{:.1}s", s.elapsed().as_secs_f64()),
+        (None, Some(s)) => format!("{:.1}s", app.now().saturating_duration_since(s).as_secs_f64()),
         _ => String::new(),
     };
     let state = o.status.clone().unwrap_or_else(|| if o.started.is_some() { "running".into() } else { String::new() });
@@ -153,11 +150,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     } else {
         " Output ".to_string()
     };
-    let text_lines: Vec<&str> = o.text.lines().collect();
+    let width = out_area.width.saturating_sub(2) as usize;
+    let wrapped = super::wrap(&o.text, width);
     let inner_h = out_area.height.saturating_sub(2) as usize;
-    let bottom = text_lines.len().saturating_sub(app.output_scroll.min(text_lines.len()));
+    let bottom = wrapped.len().saturating_sub(app.output_scroll.min(wrapped.len()));
     let top = bottom.saturating_sub(inner_h);
-    let shown: Vec<Line> = text_lines[top..bottom].iter().map(|l| Line::from(l.to_string())).collect();
+    let shown: Vec<Line> = wrapped[top..bottom].iter().map(|l| Line::from(l.clone())).collect();
     let border = if app.focus == Focus::Output { th.focused_border() } else { th.border() };
     let out = Paragraph::new(shown).block(Block::default().borders(Borders::ALL).border_style(border).title(out_title));
     f.render_widget(out, out_area);

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
+    let narrow = area.width < 48;
     let mut items = Vec::new();
     let mut selected_row = None;
     let mut last_phase: Option<Phase> = None;
@@ -35,8 +36,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             "manual" => "M",
             _ => "R",
         };
+        let state = if narrow {
+            format!(" {} {:<4} ", s.state.glyph(), s.state.short_word())
+        } else {
+            format!(" {} {:<7} ", s.state.glyph(), s.state.word())
+        };
         let line = Line::from(vec![
-            Span::styled(format!(" {} {:<7} ", s.state.glyph(), s.state.word()), style),
+            Span::styled(state, style),
             Span::styled(format!("{kind} "), th.dim()),
             Span::raw(s.name.clone()),
         ]);
