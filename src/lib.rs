@@ -9,6 +9,7 @@ pub mod engine;
 pub mod load;
 pub mod model;
 pub mod providers;
+pub mod report;
 pub mod session;
 pub mod timefmt;
 pub mod tui;

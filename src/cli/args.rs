@@ -22,6 +22,26 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Continue a session from its event log (the newest unfinished one by default).
     Resume(ResumeArgs),
+    /// Start the built-in demo service and open the demo Game Day against it.
+    Demo(DemoArgs),
+    /// List sessions, newest first, with their verdicts.
+    Sessions,
+    /// Write a report of sessions or Chaos Toolkit journals (Markdown, HTML, JSON).
+    Report(crate::cli::report::ReportArgs),
+}
+
+/// `gameday demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Port for the demo service on 127.0.0.1 (a free one by default).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Only run the demo service, for other tools to probe.
+    #[arg(long)]
+    pub serve_only: bool,
+    /// Run the demo Game Day without the console (manual steps are skipped).
+    #[arg(long)]
+    pub headless: bool,
 }
 
 /// `gameday resume`.

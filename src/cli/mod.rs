@@ -1,7 +1,10 @@
 //! Command line: one file per subcommand.
 pub mod args;
 pub mod console;
+pub mod demo;
 pub mod headless_log;
+pub mod home;
+pub mod report;
 pub mod resume;
 pub mod run;
 pub mod validate;
@@ -24,10 +27,10 @@ pub fn main() -> ExitCode {
             Some(args::Command::Run(a)) => run::run(a).await,
             Some(args::Command::Validate(a)) => validate::validate(a).await,
             Some(args::Command::Resume(a)) => resume::resume(a).await,
-            None => {
-                eprintln!("gameday: the console's Home screen is not built yet; try `gameday run FILE --headless`");
-                2
-            }
+            Some(args::Command::Demo(a)) => demo::demo(a).await,
+            Some(args::Command::Sessions) => home::list_sessions_cmd(),
+            Some(args::Command::Report(a)) => report::report(a).await,
+            None => home::home().await,
         }
     });
     // Background tasks (stop watchers, readers) must not keep us alive.

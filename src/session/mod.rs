@@ -1,5 +1,6 @@
 //! Sessions: the append-only event log (the source of truth), replay, and
 //! the Chaos Toolkit journal projected from the events.
+pub mod catalog;
 pub mod dir;
 pub mod event;
 pub mod journal;

@@ -4,6 +4,7 @@ pub mod app;
 pub mod approver;
 pub mod config;
 pub mod event_loop;
+pub mod home;
 pub mod keymap;
 pub mod steps;
 pub mod terminal;

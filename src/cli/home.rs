@@ -1,0 +1,68 @@
+//! `gameday` with no arguments (the Home screen) and `gameday sessions`.
+use super::args::{DemoArgs, ResumeArgs, RunArgs};
+use super::console::require_terminal;
+use crate::session::catalog;
+use crate::tui::home::{Choice, Home, run_home};
+use crate::tui::theme::Theme;
+
+/// `gameday sessions`: a plain list for scripts and people.
+pub fn list_sessions_cmd() -> u8 {
+    let sessions = catalog::default_sessions();
+    if sessions.is_empty() {
+        println!("No sessions yet under {}.", crate::session::dir::sessions_root().display());
+        return 0;
+    }
+    for s in sessions {
+        println!("{:<12} {}  {}  {}", s.verdict, s.started, s.title, s.dir.display());
+    }
+    0
+}
+
+/// The Home screen, then whatever was chosen.
+pub async fn home() -> u8 {
+    if let Err(c) = require_terminal() {
+        return c;
+    }
+    let home = Home::new(
+        catalog::playbooks(&catalog::playbook_dirs()),
+        catalog::default_sessions(),
+        catalog::backlog(),
+        Theme::from_env(),
+    );
+    let choice = {
+        let dir = crate::session::dir::sessions_root();
+        let _guard = match crate::tui::terminal::enter(dir) {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("gameday: cannot take over the terminal: {e}");
+                return 1;
+            }
+        };
+        run_home(home).await
+    };
+    match choice {
+        Ok(Choice::Quit) => 0,
+        Ok(Choice::Demo) => {
+            Box::pin(super::demo::demo(DemoArgs { port: None, serve_only: false, headless: false })).await
+        }
+        Ok(Choice::Run(path)) => {
+            let args = match <super::args::Cli as clap::Parser>::try_parse_from([
+                "gameday".to_string(),
+                "run".to_string(),
+                path.display().to_string(),
+            ]) {
+                Ok(super::args::Cli { command: Some(super::args::Command::Run(a)) }) => a,
+                _ => return 2,
+            };
+            Box::pin(super::run::run(RunArgs { ..args })).await
+        }
+        Ok(Choice::Resume(dir)) | Ok(Choice::Review(dir)) => {
+            Box::pin(super::resume::resume(ResumeArgs { session: Some(dir.display().to_string()), headless: false }))
+                .await
+        }
+        Err(e) => {
+            eprintln!("gameday: {e}");
+            1
+        }
+    }
+}

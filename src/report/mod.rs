@@ -1,0 +1,1 @@
+//! Reports (OWNER: reports helper).
