@@ -393,6 +393,7 @@ impl App {
                     self.steps[i].state = state;
                 }
                 if *run == self.output.run {
+                    self.output_scroll = 0;
                     self.output.finished = Some(*duration);
                     self.output.status = Some(state.word().to_string());
                     if self.output.text.is_empty() || !output.is_null() {
@@ -793,6 +794,17 @@ impl App {
                     let cur = self.selected_step as isize + delta;
                     self.selected_step = cur.clamp(0, n as isize - 1) as usize;
                 }
+            }
+            // Finished output scrolls from the top, live output from the bottom.
+            Focus::Output
+                if self.output.finished.is_some()
+                    && matches!(self.output.status.as_deref(), Some("ok" | "skipped" | "not met")) =>
+            {
+                self.output_scroll = if delta < 0 {
+                    self.output_scroll.saturating_sub(delta.unsigned_abs())
+                } else {
+                    self.output_scroll.saturating_add(delta as usize)
+                };
             }
             Focus::Output => apply(&mut self.output_scroll),
             Focus::Log => apply(&mut self.log_scroll),

@@ -153,8 +153,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let width = out_area.width.saturating_sub(2) as usize;
     let wrapped = super::wrap(&o.text, width);
     let inner_h = out_area.height.saturating_sub(2) as usize;
-    let bottom = wrapped.len().saturating_sub(app.output_scroll.min(wrapped.len()));
-    let top = bottom.saturating_sub(inner_h);
+    // While a step runs, follow the newest output; once it is done, show it
+    // from the top (the status line first), scrolling down from there.
+    // A failure's cause is at the end: failures keep following the bottom.
+    let from_top = o.finished.is_some() && matches!(o.status.as_deref(), Some("ok" | "skipped" | "not met"));
+    let (top, bottom) = if from_top {
+        let top = app.output_scroll.min(wrapped.len().saturating_sub(inner_h));
+        (top, (top + inner_h).min(wrapped.len()))
+    } else {
+        let bottom = wrapped.len().saturating_sub(app.output_scroll.min(wrapped.len()));
+        (bottom.saturating_sub(inner_h), bottom)
+    };
     let shown: Vec<Line> = wrapped[top..bottom].iter().map(|l| Line::from(l.clone())).collect();
     let border = if app.focus == Focus::Output { th.focused_border() } else { th.border() };
     let out = Paragraph::new(shown).block(Block::default().borders(Borders::ALL).border_style(border).title(out_title));
