@@ -90,12 +90,12 @@ fn start_long_action(tmux: &Tmux, session: &Path, name: &str) -> u32 {
 }
 
 /// Wait until no live process is left in group `pgid`.
-fn wait_group_gone(pgid: u32) {
+fn wait_group_gone(pgid: u32, session: &Path) {
     wait::until(
         &format!("process group {pgid} to be gone"),
         wait::DEFAULT,
         || procs::group_members(pgid).is_empty().then_some(()),
-        || format!("{:?}", procs::group_members(pgid)),
+        || format!("still alive: {:?}\nevents:\n{}", procs::group_members(pgid), sandbox::dump_events(session)),
     );
 }
 
@@ -202,7 +202,7 @@ fn main_scenario_decisions_notes_stop_rollback_and_terminal_restored() {
     let pgid = start_long_action(&tmux, &session, "long-running");
     tmux.keys(&["F12"]);
     tmux.wait_for(&["STOPPED — why?"]);
-    wait_group_gone(pgid);
+    wait_group_gone(pgid, &session);
     tmux.keys(&["Escape"]);
     tmux.wait_gone("STOPPED — why?");
     tmux.wait_decision("action", "undo-it");
@@ -469,7 +469,7 @@ fn closing_the_window_hangs_up_and_the_journal_is_complete() {
         || (!procs::alive(pid)).then_some(()),
         || sandbox::dump_events(&session),
     );
-    wait_group_gone(pgid);
+    wait_group_gone(pgid, &session);
     assert_unattended_journal(&session, "");
 }
 
@@ -527,7 +527,7 @@ fn resize_to_tiny_and_back_keeps_working_and_stop_works_small() {
     assert!(procs::alive(pid), "the console died while resizing:\n{}", tmux.screen());
     tmux.keys(&["F12"]);
     wait_event(&session, "stop", |e| kind(e) == "stop");
-    wait_group_gone(pgid);
+    wait_group_gone(pgid, &session);
     tmux.keys(&["Escape"]);
     tmux.resize(120, 40);
     tmux.wait_decision("action", "undo-it");

@@ -3,6 +3,7 @@
 //! terminal code lives here.
 pub mod approver;
 pub mod config;
+pub mod controls;
 pub mod history;
 pub mod jsonpath;
 pub mod options;

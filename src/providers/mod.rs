@@ -1,6 +1,7 @@
 //! Providers: what actually performs an activity (http, process, python).
 //! Each returns the activity's `output` exactly as Chaos Toolkit records it.
 pub mod http;
+pub mod prometheus;
 pub mod process;
 pub mod python;
 pub mod which;
@@ -69,6 +70,7 @@ pub async fn run(activity: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
         Some("http") => http::run(provider, has_tolerance, ctx).await,
         Some("process") => process::run(provider, has_tolerance, ctx).await,
         Some("python") => python::run(provider, ctx).await,
+        Some("prometheus") => prometheus::run(provider, ctx).await,
         Some(other) => Err(ProviderError::Crashed(format!("unknown provider type '{other}'"))),
         None => Err(ProviderError::Crashed("a provider must have a type".into())),
     }

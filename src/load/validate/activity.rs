@@ -79,7 +79,7 @@ pub fn check(activity: &Value, role: Role, ctx: &mut Ctx) -> Check {
         return fail("a provider must have a type");
     };
     let provider_type = match provider_type.as_str() {
-        Some(t @ ("python" | "process" | "http")) => t,
+        Some(t @ ("python" | "process" | "http" | "prometheus")) => t,
         _ => {
             return fail(format!("unknown provider type '{}'", py_str(provider_type)));
         }
@@ -89,6 +89,11 @@ pub fn check(activity: &Value, role: Role, ctx: &mut Ctx) -> Check {
     match provider_type {
         "python" => check_python(act, provider, &name, role, ctx)?,
         "process" => check_process(provider, &name)?,
+        "prometheus" => {
+            if let Err(m) = crate::providers::prometheus::validate(provider, &name) {
+                return fail(m);
+            }
+        }
         _ => check_http(provider, &name)?,
     }
 

@@ -1,0 +1,1 @@
+//! Chaos Toolkit controls through a Python bridge (OWNER: controls helper).

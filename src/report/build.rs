@@ -1,0 +1,381 @@
+//! A session's events → a [`Report`]. The events are the source of truth:
+//! the timeline, decisions, STOPs, observations and milestones exist only
+//! there; steps are rebuilt as the journal projection builds them.
+use super::describe::{self, Slot};
+use super::model::*;
+use super::plan::plan;
+use super::text::{duration, plain};
+use super::verdict;
+use crate::session::event::{DecisionKind, Event, EventBody, Phase};
+use crate::timefmt::iso;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+/// Anchor prefix and words for a phase.
+pub fn phase_key(p: Phase) -> &'static str {
+    match p {
+        Phase::Readiness => "readiness",
+        Phase::Before => "before",
+        Phase::Method => "method",
+        Phase::During => "during",
+        Phase::After => "after",
+        Phase::Rollbacks => "rollback",
+        Phase::Stopping => "stopping",
+        Phase::Ended => "ended",
+    }
+}
+
+pub fn decision_word(d: &DecisionKind) -> &'static str {
+    match d {
+        DecisionKind::Confirm => "confirm",
+        DecisionKind::Skip => "skip",
+        DecisionKind::Abort => "abort",
+        DecisionKind::Done => "done",
+        DecisionKind::Failed => "failed",
+    }
+}
+
+/// An activity that started: where its step lives, and its journal entry so far.
+struct Open {
+    phase: Phase,
+    slot_anchor: String,
+    number: usize,
+    t: f64,
+    entry: Map<String, Value>,
+    timeline_pos: usize,
+}
+
+#[derive(Default)]
+struct Builder {
+    r: Option<Report>,
+    open: HashMap<u64, Open>,
+    counts: HashMap<Phase, usize>,
+    during_round: usize,
+    pending_probes: HashMap<Phase, Vec<Step>>,
+    step_anchor: HashMap<(Phase, usize), String>,
+    ended: Option<(String, bool, f64)>,
+    started_at: Option<String>,
+    last_t: f64,
+    /// Decisions waiting to be linked to their step: ((phase, index), decision, timeline line).
+    pending_decision: Vec<((Phase, usize), usize, usize)>,
+}
+
+/// Build the report of one session.
+pub fn from_events(events: &[Event], notes: Vec<String>) -> Report {
+    let mut b = Builder::default();
+    let mut r = verdict::empty_report("session");
+    r.input_notes = notes;
+    b.r = Some(r);
+    for ev in events {
+        b.apply(ev);
+    }
+    b.finish()
+}
+
+impl Builder {
+    fn rep(&mut self) -> &mut Report {
+        // Always set in `from_events` before any event is applied.
+        self.r.get_or_insert_with(|| verdict::empty_report("session"))
+    }
+
+    fn push(&mut self, ev: &Event, kind: &str, text: String, who: Option<String>, link: Option<String>) -> usize {
+        let human = matches!(
+            kind,
+            "note" | "observation" | "weakness" | "decision-note" | "question" | "action" | "milestone"
+        );
+        let r = self.rep();
+        r.timeline.push(TimelineEntry {
+            id: format!("ev-{}", ev.seq),
+            t: ev.t,
+            at: iso(&ev.at),
+            kind: kind.to_string(),
+            text,
+            who,
+            link,
+            human,
+        });
+        r.timeline.len() - 1
+    }
+
+    fn apply(&mut self, ev: &Event) {
+        self.last_t = self.last_t.max(ev.t);
+        match &ev.body {
+            EventBody::SessionStarted { experiment, source, mode, .. } => {
+                let r = self.rep();
+                r.title = experiment.get("title").map(plain).unwrap_or_default();
+                r.description = experiment.get("description").map(plain).filter(|s| !s.is_empty());
+                r.source = Some(source.clone());
+                r.mode = Some(mode.clone());
+                r.plan = plan(experiment);
+                self.started_at = Some(iso(&ev.at));
+                self.push(ev, "start", format!("Session started ({mode})"), None, Some("plan".into()));
+            }
+            EventBody::PhaseChanged { phase } => {
+                self.push(ev, "phase", phase.label().to_string(), None, Some(section_of(*phase).into()));
+            }
+            EventBody::Proposal { .. } | EventBody::ProcessStarted { .. } | EventBody::SessionEnded => {}
+            EventBody::Decision { phase, index, name, decision, who, reason } => {
+                let word = decision_word(decision);
+                let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
+                let text = format!("{who} chose {word} for '{name}'{why}");
+                let pos = self.push(ev, "decision", text, Some(who.clone()), None);
+                let r = self.rep();
+                r.decisions.push(DecisionRec {
+                    t: ev.t,
+                    at: iso(&ev.at),
+                    phase: phase_key(*phase).into(),
+                    step: name.clone(),
+                    anchor: None,
+                    decision: word.into(),
+                    who: who.clone(),
+                    reason: reason.clone(),
+                });
+                // Linked to its step once that step starts (or stays unlinked).
+                let key = (*phase, *index);
+                self.pending_decision.push((key, r.decisions.len() - 1, pos));
+            }
+            EventBody::HypothesisStarted { phase } => {
+                self.pending_probes.insert(*phase, Vec::new());
+                if *phase == Phase::During {
+                    self.during_round += 1;
+                }
+            }
+            EventBody::HypothesisFinished { phase, met } => {
+                let probes = self.pending_probes.remove(phase).unwrap_or_default();
+                let h = Hypothesis { met: *met, probes };
+                let word = match met {
+                    Some(true) => "met",
+                    Some(false) => "NOT met",
+                    None => "not evaluated",
+                };
+                let link = match phase {
+                    Phase::During => "steady-during",
+                    Phase::After => "steady-after",
+                    _ => "steady-before",
+                };
+                self.push(ev, "verdict", format!("{}: steady state {word}", phase.label()), None, Some(link.into()));
+                let r = self.rep();
+                match phase {
+                    Phase::Before => r.steady_states.before = Some(h),
+                    Phase::After => r.steady_states.after = Some(h),
+                    Phase::During => r.steady_states.during.push(h),
+                    _ => {}
+                }
+            }
+            EventBody::ActivityStarted { run, phase, index, activity, start } => {
+                let n = self.counts.entry(*phase).or_insert(0);
+                *n += 1;
+                let number = *n;
+                let anchor = match phase {
+                    Phase::During => format!("during-{}-{}", self.during_round, number),
+                    p => format!("{}-{}", phase_key(*p), number),
+                };
+                let name = activity.get("name").map(plain).unwrap_or_default();
+                let text = format!("{} {}: {}", phase_word(*phase), index + 1, name);
+                let pos = self.push(ev, "step", text, None, Some(anchor.clone()));
+                self.step_anchor.insert((*phase, *index), anchor.clone());
+                let mut entry = Map::new();
+                entry.insert("activity".into(), activity.clone());
+                entry.insert("output".into(), Value::Null);
+                entry.insert("start".into(), json!(start));
+                self.open.insert(
+                    *run,
+                    Open { phase: *phase, slot_anchor: anchor, number, t: ev.t, entry, timeline_pos: pos },
+                );
+            }
+            EventBody::ActivityFinished { run, output, status, exception, end, duration, tolerance_met, gameday } => {
+                if let Some(mut o) = self.open.remove(run) {
+                    o.entry.insert("output".into(), output.clone());
+                    if let Some(s) = status {
+                        o.entry.insert("status".into(), json!(s));
+                    }
+                    if let Some(x) = exception {
+                        o.entry.insert("exception".into(), json!(x));
+                    }
+                    o.entry.insert("end".into(), json!(end));
+                    o.entry.insert("duration".into(), json!(duration));
+                    if let Some(t) = tolerance_met {
+                        o.entry.insert("tolerance_met".into(), json!(t));
+                    }
+                    if let Some(g) = gameday {
+                        o.entry.insert("gameday".into(), g.clone());
+                    }
+                    self.close(o);
+                }
+            }
+            EventBody::Stop { who, source, reason } => {
+                let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
+                let anchor = format!("stop-{}", self.rep().stops.len() + 1);
+                self.push(ev, "stop", format!("STOP by {who} ({source}){why}"), Some(who.clone()), Some(anchor.clone()));
+                self.rep().stops.push(StopRec {
+                    anchor,
+                    t: ev.t,
+                    at: iso(&ev.at),
+                    who: who.clone(),
+                    source: source.clone(),
+                    reason: reason.clone(),
+                    safeguard: source == "safeguard",
+                });
+            }
+            EventBody::Warning { message } => {
+                self.push(ev, "warning", message.clone(), None, None);
+                self.rep().warnings.push(Timed { t: ev.t, at: iso(&ev.at), text: message.clone() });
+            }
+            EventBody::Observation { id, kind, text, author, step, owner, due } => {
+                let anchor = format!("obs-{}", ev.seq);
+                // A "STOP reason" note completes the STOP it follows.
+                if kind == "decision"
+                    && let Some(why) = text.strip_prefix("STOP reason:")
+                    && let Some(stop) = self.rep().stops.iter_mut().rev().find(|s| s.reason.is_none())
+                {
+                    stop.reason = Some(why.trim().to_string());
+                }
+                let mut shown = text.clone();
+                if let Some(o) = owner {
+                    shown.push_str(&format!(" (owner: {o}"));
+                    if let Some(d) = due {
+                        shown.push_str(&format!(", due {d}"));
+                    }
+                    shown.push(')');
+                }
+                let tkind = if kind == "decision" { "decision-note" } else { kind.as_str() };
+                self.push(ev, tkind, shown, Some(author.clone()), Some(anchor.clone()));
+                self.rep().observations.push(Obs {
+                    anchor,
+                    id: *id,
+                    t: ev.t,
+                    at: iso(&ev.at),
+                    kind: normalise_kind(kind),
+                    text: text.clone(),
+                    author: author.clone(),
+                    step: step.clone(),
+                    owner: owner.clone(),
+                    due: due.clone(),
+                });
+            }
+            EventBody::Milestone { milestone, author } => {
+                let anchor = format!("milestone-{}", ev.seq);
+                self.push(ev, "milestone", format!("Milestone: {milestone}"), Some(author.clone()), Some(anchor.clone()));
+                self.rep().milestones.push(MilestoneRec {
+                    anchor,
+                    t: ev.t,
+                    at: iso(&ev.at),
+                    milestone: milestone.clone(),
+                    author: author.clone(),
+                });
+            }
+            EventBody::RunFinished { status, deviated, end, duration } => {
+                let shown = if *deviated { format!("{status}, deviated") } else { status.clone() };
+                self.push(ev, "end", format!("Run ended: {shown}"), None, Some("verdict".into()));
+                self.ended = Some((status.clone(), *deviated, *duration));
+                self.rep().ended_at = Some(end.clone());
+            }
+        }
+    }
+
+    fn close(&mut self, o: Open) {
+        let entry = Value::Object(o.entry);
+        let step = describe::step(
+            &entry,
+            Slot { anchor: o.slot_anchor, phase: phase_key(o.phase), number: o.number, t: Some(o.t) },
+        );
+        let outcome = match (&step.decision, step.tolerance_met) {
+            (Some(d), _) if d == "skip" => "skipped".to_string(),
+            (_, Some(false)) => format!("{}, tolerance not met", step.status),
+            _ => step.status.clone(),
+        };
+        let took = step.duration.map(|d| format!(" ({})", duration(d))).unwrap_or_default();
+        if let Some(line) = self.rep().timeline.get_mut(o.timeline_pos) {
+            line.text = format!("{} — {outcome}{took}", line.text);
+        }
+        let r = self.rep();
+        match o.phase {
+            Phase::Method => r.method.push(step),
+            Phase::Rollbacks => r.rollbacks.push(step),
+            Phase::Readiness => r.readiness.push(step),
+            p => self.pending_probes.entry(p).or_default().push(step),
+        }
+    }
+
+    fn finish(mut self) -> Report {
+        // Steps that started and never finished: the run was cut off.
+        let mut open: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
+        open.sort_by(|a, b| a.t.total_cmp(&b.t));
+        for o in open {
+            self.close(o);
+        }
+        for (phase, probes) in std::mem::take(&mut self.pending_probes) {
+            let h = Hypothesis { met: None, probes };
+            let r = self.rep();
+            match phase {
+                Phase::Before if r.steady_states.before.is_none() => r.steady_states.before = Some(h),
+                Phase::After if r.steady_states.after.is_none() => r.steady_states.after = Some(h),
+                Phase::During => r.steady_states.during.push(h),
+                _ => {}
+            }
+        }
+        let links: Vec<((Phase, usize), usize, usize)> = std::mem::take(&mut self.pending_decision);
+        for (key, d, pos) in links {
+            let anchor = self.step_anchor.get(&key).cloned();
+            let r = self.rep();
+            if let Some(rec) = r.decisions.get_mut(d) {
+                rec.anchor = anchor.clone();
+            }
+            if let Some(line) = r.timeline.get_mut(pos) {
+                line.link = anchor;
+            }
+        }
+        let started_at = self.started_at.clone();
+        let ended = self.ended.clone();
+        let last_t = self.last_t;
+        let mut r = self.r.take().unwrap_or_else(|| verdict::empty_report("session"));
+        r.started_at = started_at;
+        r.duration = ended.as_ref().map(|e| e.2).or(Some(last_t));
+        r.verdict = verdict::verdict(
+            ended.as_ref().map(|(s, d, _)| (s.as_str(), *d)),
+            &r.steady_states,
+            &r.stops,
+            &r.method,
+        );
+        r.durations = verdict::durations(&r.method, &r.milestones);
+        if r.ended_at.is_none() {
+            r.input_notes.push("The run never recorded its end: the report covers what was recorded.".into());
+        }
+        r
+    }
+}
+
+fn section_of(p: Phase) -> &'static str {
+    match p {
+        Phase::Readiness => "readiness",
+        Phase::Before => "steady-before",
+        Phase::Method => "method",
+        Phase::During => "steady-during",
+        Phase::After => "steady-after",
+        Phase::Rollbacks => "rollbacks",
+        Phase::Stopping => "stops",
+        Phase::Ended => "verdict",
+    }
+}
+
+fn phase_word(p: Phase) -> &'static str {
+    match p {
+        Phase::Readiness => "Readiness check",
+        Phase::Before => "Steady-state probe (before)",
+        Phase::Method => "Method step",
+        Phase::During => "Steady-state probe (during)",
+        Phase::After => "Steady-state probe (after)",
+        Phase::Rollbacks => "Rollback",
+        Phase::Stopping => "Halt action",
+        Phase::Ended => "Step",
+    }
+}
+
+
+/// Observation kinds as stored; `action item` and `action` are one kind.
+fn normalise_kind(k: &str) -> String {
+    match k {
+        "action item" | "action-item" | "action_item" => "action".into(),
+        other => other.to_string(),
+    }
+}
