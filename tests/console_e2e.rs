@@ -77,16 +77,20 @@ fn console_pid(tmux: &Tmux) -> u32 {
 }
 
 /// Confirm `name` (a long-running process action) and wait until the screen
-/// shows it running and its process group exists; returns the group id.
-fn start_long_action(tmux: &Tmux, session: &Path, name: &str) -> u32 {
+/// shows it running and its process group exists; returns the group id,
+/// guarded so that whatever the console leaves of it is killed at the end.
+fn start_long_action(tmux: &Tmux, session: &Path, name: &str) -> procs::GroupGuard {
     tmux.wait_decision("action", name);
     tmux.keys(&["Enter"]);
     tmux.wait_for(&[&format!("Output · {name} · running"), "▶ RUNNING"]);
     tmux.wait_step(name, "▶");
-    let ev = wait_event(session, "process_started", |e| kind(e) == "process_started");
+    let started =
+        wait_event(session, "activity_started", |e| kind(e) == "activity_started" && e["activity"]["name"] == name);
+    let run = started["run"].clone();
+    let ev = wait_event(session, "process_started", |e| kind(e) == "process_started" && e["run"] == run);
     let pgid = ev["pgid"].as_u64().and_then(|p| u32::try_from(p).ok()).expect("pgid in process_started");
     assert!(!procs::group_members(pgid).is_empty(), "process group {pgid} of '{name}' should be running");
-    pgid
+    procs::GroupGuard(pgid)
 }
 
 /// Wait until no live process is left in group `pgid`.
@@ -178,7 +182,7 @@ fn main_scenario_decisions_notes_stop_rollback_and_terminal_restored() {
         ],
         vec![process_action("undo-it", "echo", json!("undone"))],
     );
-    let (_sb, tmux, session) = start_run("main", &doc, &[], "");
+    let (sb, tmux, session) = start_run("main", &doc, &[], "");
 
     tmux.wait_decision("probe", "service-healthy");
     tmux.keys(&["Enter"]);
@@ -199,10 +203,12 @@ fn main_scenario_decisions_notes_stop_rollback_and_terminal_restored() {
     tmux.keys(&["1"]);
     tmux.wait_note("milestone", "detected");
 
-    let pgid = start_long_action(&tmux, &session, "long-running");
+    let group = start_long_action(&tmux, &session, "long-running");
+    let pgid = group.0;
     tmux.keys(&["F12"]);
     tmux.wait_for(&["STOPPED — why?"]);
     wait_group_gone(pgid, &session);
+    tmux.wait_step("long-running", "■");
     tmux.keys(&["Escape"]);
     tmux.wait_gone("STOPPED — why?");
     tmux.wait_decision("action", "undo-it");
@@ -260,7 +266,7 @@ fn main_scenario_decisions_notes_stop_rollback_and_terminal_restored() {
     assert!(rollbacks.iter().all(|r| r["status"] == "succeeded"), "{rollbacks:#?}");
     assert_eq!(entry(&j["rollbacks"], "undo-it")["output"]["stdout"], "undone\n");
     // --journal-path gets the same journal.
-    let out: Value = serde_json::from_str(&std::fs::read_to_string(_sb.journal_out()).expect("--journal-path"))
+    let out: Value = serde_json::from_str(&std::fs::read_to_string(sb.journal_out()).expect("--journal-path"))
         .expect("journal-path JSON");
     assert_eq!(out, j);
     // The server saw the probe and both calls.
@@ -269,12 +275,15 @@ fn main_scenario_decisions_notes_stop_rollback_and_terminal_restored() {
 }
 
 /// How long a STOP takes from the key to the activity's process group
-/// being gone. Target under 200 ms; asserted under 1 s for slow CI.
+/// being gone. Target under 200 ms; asserted under 1 s for slow CI. The
+/// number is printed (see it with `cargo test --test console_e2e stop_latency
+/// -- --nocapture`).
 #[test]
 fn stop_latency_kills_the_process_group_fast() {
     let doc = experiment("E2E stop latency", None, vec![long_action("long-running")], vec![]);
     let (_sb, tmux, session) = start_run("latency", &doc, &[], "");
-    let pgid = start_long_action(&tmux, &session, "long-running");
+    let group = start_long_action(&tmux, &session, "long-running");
+    let pgid = group.0;
 
     let pressed = Instant::now();
     tmux.keys(&["F12"]);
@@ -286,7 +295,6 @@ fn stop_latency_kills_the_process_group_fast() {
         std::thread::sleep(Duration::from_millis(1));
     };
     println!("STOP latency (F12 sent → process group {pgid} gone): {} ms", gone.as_millis());
-    eprintln!("STOP latency: {} ms", gone.as_millis());
     assert!(gone < Duration::from_secs(1), "STOP took {} ms", gone.as_millis());
 
     wait_event(&session, "stop", |e| kind(e) == "stop");
@@ -442,7 +450,8 @@ fn signal_doc(title: &str) -> Value {
 
 fn signal_run(label: &str, sig: i32, source: &str) {
     let (_sb, tmux, session) = start_run(label, &signal_doc(&format!("E2E {label}")), &[], "stty -a");
-    let pgid = start_long_action(&tmux, &session, "long-running");
+    let group = start_long_action(&tmux, &session, "long-running");
+    let pgid = group.0;
     let pid = console_pid(&tmux);
     procs::signal(pid, sig);
     let code = tmux.wait_exit();
@@ -460,7 +469,8 @@ fn signal_run(label: &str, sig: i32, source: &str) {
 #[test]
 fn closing_the_window_hangs_up_and_the_journal_is_complete() {
     let (_sb, tmux, session) = start_run("hangup", &signal_doc("E2E window closed"), &[], "");
-    let pgid = start_long_action(&tmux, &session, "long-running");
+    let group = start_long_action(&tmux, &session, "long-running");
+    let pgid = group.0;
     let pid = console_pid(&tmux);
     tmux.kill_window();
     wait::until(
@@ -518,7 +528,8 @@ fn resize_to_tiny_and_back_keeps_working_and_stop_works_small() {
     tmux.resize(20, 5);
     tmux.wait_for(&["enlarge"]);
     tmux.resize(120, 40);
-    let pgid = start_long_action(&tmux, &session, "long-running");
+    let group = start_long_action(&tmux, &session, "long-running");
+    let pgid = group.0;
     // A burst of sizes, ending tiny.
     for (w, h) in [(20, 5), (120, 40), (79, 23), (20, 5), (60, 15), (20, 5)] {
         tmux.resize(w, h);

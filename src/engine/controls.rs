@@ -1,1 +1,379 @@
-//! Chaos Toolkit controls through a Python bridge (OWNER: controls helper).
+//! Chaos Toolkit controls (`controls` blocks with a `python` provider), run
+//! in one Python process per run through `providers/control_bridge.py`, so
+//! the control modules users already have (human-interaction prompts,
+//! notifications, tracing) keep working under gameday.
+//!
+//! Hook order and call conventions follow chaoslib 1.44 (`control/__init__.py`
+//! and `control/python.py`). The engine calls, for each level, [`Controls::before`]
+//! then [`Controls::after`] — `after` also when `before` or the block itself was
+//! interrupted, as chaoslib's `with controls(...)` does in its `finally`.
+//!
+//! Known differences from Chaos Toolkit:
+//! * A control sees its own copy of the context: mutations it makes to the
+//!   activity, hypothesis or experiment are not fed back into gameday's run
+//!   (in Chaos Toolkit they change what runs next). Within Python, the
+//!   experiment object is one and the same for every hook, as in chaoslib.
+//! * A module that raises something other than `ImportError` while being
+//!   imported crashes `chaos run`; here it is a warning and the control is
+//!   skipped.
+//! * Controls from the settings file or `--control-file` (global controls)
+//!   are not loaded; only those declared in the experiment.
+//! * Hooks get `settings=None` and `event_registry=None`.
+//! * A control's standard input is `/dev/null` and what it prints arrives as
+//!   `control output: …` warnings, because the console owns the terminal.
+mod bridge;
+pub mod merge;
+
+use super::pyvalue::py_truthy;
+use super::substitute::{Scope, substitute};
+use bridge::{Bridge, Reply};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where warnings go (the engine records them as session warnings).
+pub type Warn = Arc<dyn Fn(String) + Send + Sync>;
+
+/// How long one hook may take before the bridge is considered stuck.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The level a hook applies to; its name is the middle of `before_<level>_control`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Experiment,
+    Hypothesis,
+    Method,
+    Rollback,
+    Activity,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Experiment => "experiment",
+            Level::Hypothesis => "hypothesis",
+            Level::Method => "method",
+            Level::Rollback => "rollback",
+            Level::Activity => "activity",
+        }
+    }
+
+    /// At these levels chaoslib's context is the experiment itself.
+    fn context_is_experiment(self) -> bool {
+        matches!(self, Level::Experiment | Level::Method | Level::Rollback)
+    }
+}
+
+/// The keyword arguments chaoslib adds to a hook when its signature names them.
+const HOOK_INJECT: [&str; 6] = ["secrets", "configuration", "state", "experiment", "extensions", "settings"];
+/// The same for `configure_control`.
+const CONFIGURE_INJECT: [&str; 5] = ["experiment", "secrets", "configuration", "settings", "event_registry"];
+
+/// The controls of one run.
+pub struct Controls {
+    /// `None` when no control is declared or none could be loaded.
+    bridge: Option<Bridge>,
+    experiment: Value,
+    configuration: Map<String, Value>,
+    secrets: Map<String, Value>,
+    /// Each module tried, and whether it imported cleanly.
+    modules: HashMap<String, Import>,
+    /// Why a control's `validate_control` refused the experiment.
+    invalid: Option<String>,
+    warn: Warn,
+}
+
+/// How importing a control module went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Import {
+    Ok,
+    /// `ImportError`: Chaos Toolkit's "Could not find Python module" case.
+    Missing,
+    /// Anything else raised while importing.
+    Broken,
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn name_of(c: &Value) -> String {
+    text(c, "name").unwrap_or("").to_string()
+}
+
+/// The module of a `python` control, if it is one.
+fn python_module(c: &Value) -> Option<&str> {
+    let provider = c.get("provider")?;
+    (text(provider, "type") == Some("python")).then_some(())?;
+    text(provider, "module").filter(|m| !m.is_empty())
+}
+
+impl Controls {
+    /// Nothing to do: no control declared.
+    fn none(experiment: &Value, warn: Warn) -> Self {
+        Self {
+            bridge: None,
+            experiment: experiment.clone(),
+            configuration: Map::new(),
+            secrets: Map::new(),
+            modules: HashMap::new(),
+            invalid: None,
+            warn,
+        }
+    }
+
+    /// Load the experiment's controls as `chaos run` does: import each module
+    /// (a missing one gives Chaos Toolkit's warning and the control is skipped),
+    /// call `validate_control(control)` for every declaration, then
+    /// `configure_control(**arguments, …)` once per control name. Call it
+    /// once configuration and secrets are resolved, before the first hook.
+    pub async fn start(
+        experiment: &Value,
+        configuration: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+        python: &str,
+        warn: Warn,
+    ) -> Self {
+        Self::start_with_timeout(experiment, configuration, secrets, python, warn, DEFAULT_TIMEOUT).await
+    }
+
+    /// [`Controls::start`] with a time limit per hook other than [`DEFAULT_TIMEOUT`].
+    pub async fn start_with_timeout(
+        experiment: &Value,
+        configuration: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+        python: &str,
+        warn: Warn,
+        timeout: Duration,
+    ) -> Self {
+        let declared = merge::all_controls(experiment);
+        if !declared.iter().any(|c| python_module(c).is_some()) {
+            return Self::none(experiment, warn);
+        }
+        let Some(bridge) = Bridge::spawn(python, timeout, warn.clone()) else {
+            return Self::none(experiment, warn);
+        };
+        let mut me = Self {
+            bridge: Some(bridge),
+            experiment: experiment.clone(),
+            configuration: configuration.clone(),
+            secrets: secrets.clone(),
+            modules: HashMap::new(),
+            invalid: None,
+            warn,
+        };
+        let init = json!({
+            "op": "init",
+            "experiment": experiment,
+            "configuration": configuration,
+            "secrets": secrets,
+            "settings": null,
+        });
+        if me.request(&init, "start-up").await.is_none() {
+            return me;
+        }
+        me.validate(&declared).await;
+        me.configure(&declared).await;
+        if !me.modules.values().any(|s| *s == Import::Ok) {
+            // Nothing usable: no need to keep an interpreter around.
+            if let Some(b) = me.bridge.take() {
+                b.stop().await;
+            }
+        }
+        me
+    }
+
+    /// Import and validate each declaration, as chaoslib's `validate_controls`.
+    async fn validate(&mut self, declared: &[Value]) {
+        for c in declared {
+            let Some(module) = python_module(c) else { continue };
+            let name = name_of(c);
+            let state = match self.modules.get(module) {
+                Some(state) => *state,
+                None => {
+                    let req = json!({"op": "import", "module": module});
+                    let Some(reply) = self.request(&req, &format!("the import of '{module}'")).await else {
+                        return;
+                    };
+                    let state = match (reply.get("ok"), text(&reply, "kind")) {
+                        (Some(_), _) => Import::Ok,
+                        (None, Some("import")) => Import::Missing,
+                        (None, _) => {
+                            let err = text(&reply, "error").unwrap_or("an unknown error");
+                            (self.warn)(format!(
+                                "importing Python module '{module}' for control '{name}' raised {err}; \
+                                 the control is skipped (chaos run would crash here)"
+                            ));
+                            Import::Broken
+                        }
+                    };
+                    self.modules.insert(module.to_string(), state);
+                    state
+                }
+            };
+            if state == Import::Missing {
+                // chaoslib's warning, word for word (one per declaration, as it does).
+                (self.warn)(format!(
+                    "Could not find Python module '{module}' in control '{name}'. Did you install the Python module? \
+                     The experiment will carry on running nonetheless."
+                ));
+            }
+            if state != Import::Ok {
+                continue;
+            }
+            let req = json!({"op": "call", "module": module, "func": "validate_control", "control": c});
+            let Some(reply) = self.request(&req, &format!("validate_control of control '{name}'")).await else {
+                return;
+            };
+            if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")) {
+                if self.invalid.is_none() {
+                    self.invalid = Some(format!("control '{name}' is not valid: {}", err.as_str().unwrap_or("")));
+                }
+            }
+        }
+    }
+
+    /// `configure_control` once per control name, as chaoslib's `initialize_controls`.
+    async fn configure(&mut self, declared: &[Value]) {
+        let mut seen: Vec<String> = Vec::new();
+        for c in declared {
+            let name = name_of(c);
+            if !c.get("name").is_some_and(py_truthy) || seen.contains(&name) {
+                continue;
+            }
+            seen.push(name.clone());
+            let Some(module) = python_module(c).filter(|m| self.usable(m)) else { continue };
+            let arguments = c.get("provider").and_then(|p| p.get("arguments")).cloned().unwrap_or(json!({}));
+            let req = json!({
+                "op": "call", "module": module, "func": "configure_control",
+                "arguments": arguments, "inject": CONFIGURE_INJECT,
+            });
+            let Some(reply) = self.request(&req, &format!("configure_control of control '{name}'")).await else {
+                return;
+            };
+            if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
+                (self.warn)(format!(
+                    "configure_control of control '{name}' raised {err}; the control stays active, as in Chaos Toolkit"
+                ));
+            }
+        }
+    }
+
+    fn usable(&self, module: &str) -> bool {
+        self.modules.get(module) == Some(&Import::Ok)
+    }
+
+    /// Send a request; `None` when the bridge is gone (already reported).
+    async fn request(&self, req: &Value, what: &str) -> Option<Value> {
+        match self.bridge.as_ref()?.call(req, what).await {
+            Reply::Answer(v) => Some(v),
+            Reply::Gone => None,
+        }
+    }
+
+    /// True when there is no control to apply (none declared, none importable,
+    /// or the interpreter could not start): the engine may skip every call.
+    pub fn is_empty(&self) -> bool {
+        self.bridge.is_none()
+    }
+
+    /// Set when a control's `validate_control` raised: `chaos run` refuses such
+    /// an experiment (it logs the message as an error and exits 1).
+    pub fn invalid(&self) -> Option<&str> {
+        self.invalid.as_deref()
+    }
+
+    /// `before_<level>_control` of every control that applies. `context` is the
+    /// experiment (experiment, method, rollback levels), the steady-state
+    /// hypothesis block (hypothesis) or the resolved activity (activity).
+    /// `Err(message)` when a control raised `InterruptExecution` (or exited):
+    /// the run is interrupted, as Chaos Toolkit does.
+    pub async fn before(&self, level: Level, context: &Value) -> Result<(), String> {
+        self.apply(level, "before", context, &Value::Null).await
+    }
+
+    /// `after_<level>_control(…, state=…)`: the journal (experiment), the
+    /// hypothesis state `{"steady_state_met", "probes"}`, the list of run
+    /// entries (method, rollback), the run entry or null (activity).
+    /// At the experiment level an interruption is only reported (chaoslib
+    /// swallows it there), so this returns `Ok`.
+    pub async fn after(&self, level: Level, context: &Value, state: &Value) -> Result<(), String> {
+        let result = self.apply(level, "after", context, state).await;
+        match result {
+            Err(msg) if level == Level::Experiment => {
+                (self.warn)(format!("a control interrupted the end of the experiment: {msg}"));
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    async fn apply(&self, level: Level, scope: &str, context: &Value, state: &Value) -> Result<(), String> {
+        if self.bridge.is_none() {
+            return Ok(());
+        }
+        let ctx = if level.context_is_experiment() { &self.experiment } else { context };
+        let func = format!("{scope}_{}_control", level.as_str());
+        let subst = Scope::new(&self.configuration, &self.secrets);
+        for c in merge::context_controls(level, &self.experiment, ctx) {
+            let target = c.get("scope").unwrap_or(&Value::Null);
+            if py_truthy(target) && target.as_str() != Some(scope) {
+                continue;
+            }
+            let Some(module) = python_module(&c).filter(|m| self.usable(m)) else { continue };
+            let name = name_of(&c);
+            let mut arguments = c.get("provider").and_then(|p| p.get("arguments")).cloned().unwrap_or(json!({}));
+            if !subst.is_empty() && py_truthy(&arguments) {
+                arguments = substitute(&arguments, &subst);
+            }
+            let mut req = json!({
+                "op": "call", "module": module, "func": func,
+                "arguments": arguments, "inject": HOOK_INJECT, "state": state,
+            });
+            if let Some(obj) = req.as_object_mut() {
+                if level.context_is_experiment() {
+                    obj.insert("context_is_experiment".into(), Value::Bool(true));
+                } else {
+                    obj.insert("context".into(), context.clone());
+                }
+            }
+            let Some(reply) = self.request(&req, &format!("{func} of control '{name}'")).await else {
+                return Ok(());
+            };
+            if let Some(msg) = reply.get("interrupt") {
+                return Err(msg.as_str().map_or_else(|| msg.to_string(), str::to_string));
+            }
+            if let Some(err) = reply.get("error").and_then(Value::as_str) {
+                (self.warn)(format!("{func} of control '{name}' raised {err}; the run carries on"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `cleanup_control()` once per control name, then stop the interpreter.
+    pub async fn cleanup(mut self) {
+        if self.bridge.is_none() {
+            return;
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for c in merge::all_controls(&self.experiment) {
+            let name = name_of(&c);
+            if !c.get("name").is_some_and(py_truthy) || seen.contains(&name) {
+                continue;
+            }
+            seen.push(name.clone());
+            let Some(module) = python_module(&c).filter(|m| self.usable(m)) else { continue };
+            let req = json!({"op": "call", "module": module, "func": "cleanup_control"});
+            let Some(reply) = self.request(&req, &format!("cleanup_control of control '{name}'")).await else {
+                break;
+            };
+            if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
+                (self.warn)(format!("cleanup_control of control '{name}' raised {err}"));
+            }
+        }
+        if let Some(b) = self.bridge.take() {
+            b.stop().await;
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod platform;
 pub mod prepare;
 pub mod pyvalue;
 pub mod runner;
+pub mod safety;
 pub mod stop;
 pub mod substitute;
 pub mod tolerance;

@@ -246,6 +246,23 @@ impl Engine {
                 message: "No steady state hypothesis defined. That's ok, just exploring.".into(),
             });
         }
+        // Safeguards watch from the start to the end of the rollbacks.
+        let safeguards_done = CancellationToken::new();
+        let guards = match super::safety::safeguards(&self.experiment) {
+            Ok(list) => super::safety::spawn_safeguards(
+                list,
+                self.configuration.clone(),
+                self.secrets.clone(),
+                self.opts.python.clone(),
+                Arc::clone(&self.rec),
+                self.stop.clone(),
+                safeguards_done.clone(),
+            ),
+            Err(e) => {
+                self.record(EventBody::Warning { message: format!("safeguards ignored: {e}") });
+                Vec::new()
+            }
+        };
         let halted = self.main_phases(with_ssh).await;
         match halted {
             Err(Halt::Interrupted) => self.set_status("interrupted"),
@@ -256,10 +273,28 @@ impl Engine {
             self.set_status("interrupted");
         }
         self.record_stops();
+        if self.stop.count() > 0 {
+            // Halt actions first: stop every tool in use, then roll back.
+            let actions = super::safety::halt_actions(&self.experiment);
+            let first = self.next_run.fetch_add(actions.len() as u64, Ordering::SeqCst);
+            super::safety::run_halt_actions(
+                &actions,
+                &self.configuration,
+                &self.secrets,
+                &self.opts.python,
+                &self.rec,
+                first,
+            )
+            .await;
+        }
         if !self.skip_rollbacks_requested() {
             self.rollbacks().await;
         }
         self.record_stops();
+        safeguards_done.cancel();
+        for g in guards {
+            let _ = g.await;
+        }
         let status = match self.status().as_deref() {
             Some(s @ ("completed" | "failed" | "aborted" | "interrupted")) => s.to_string(),
             _ => "completed".to_string(),

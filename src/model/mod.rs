@@ -1,6 +1,7 @@
 //! Plain data: experiments are kept as JSON values so that every key a user
 //! wrote (including ones we do not know) survives into the journal untouched.
 pub mod activity;
+pub mod duration;
 pub mod vars;
 
 pub use activity::{ActivityKind, activity_name, activity_type};

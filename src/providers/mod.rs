@@ -1,8 +1,8 @@
 //! Providers: what actually performs an activity (http, process, python).
 //! Each returns the activity's `output` exactly as Chaos Toolkit records it.
 pub mod http;
-pub mod prometheus;
 pub mod process;
+pub mod prometheus;
 pub mod python;
 pub mod which;
 

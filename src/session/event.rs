@@ -28,7 +28,7 @@ impl Phase {
             Phase::During => "Steady state (during)",
             Phase::After => "Steady state (after)",
             Phase::Rollbacks => "Rollbacks",
-            Phase::Stopping => "Stopping",
+            Phase::Stopping => "Halt actions (on STOP)",
             Phase::Ended => "Ended",
         }
     }
@@ -130,6 +130,14 @@ pub enum EventBody {
         /// Our extension: the decision that made this a skip, and why.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         gameday: Option<Value>,
+    },
+    /// A safeguard was checked.
+    SafeguardCheck {
+        name: String,
+        met: bool,
+        value: Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     /// STOP pressed, a signal, an abort or a safeguard.
     Stop {

@@ -70,6 +70,8 @@ impl Builder {
                         self.rollbacks.push(entry);
                         Slot::Rollback(self.rollbacks.len() - 1)
                     }
+                    // Halt actions and readiness checks are ours, not Chaos Toolkit's.
+                    Phase::Stopping | Phase::Readiness | Phase::Ended => return,
                     p => {
                         let list = self.pending.entry(*p).or_default();
                         list.push(entry);

@@ -132,6 +132,17 @@ pub struct LogLine {
     pub human: bool,
 }
 
+/// The latest state of one safeguard.
+#[derive(Debug, Clone)]
+pub struct SafeguardView {
+    pub name: String,
+    pub met: bool,
+    pub value: String,
+    pub t: f64,
+    /// Recent verdicts, oldest first (for the trend).
+    pub recent: std::collections::VecDeque<bool>,
+}
+
 /// A decision the engine is waiting for.
 pub struct Pending {
     pub proposal: Proposal,
@@ -142,6 +153,8 @@ pub struct Pending {
 #[derive(Debug, Clone, Default)]
 pub struct Output {
     pub run: u64,
+    /// The activity's name (also for ones that are not in the step list).
+    pub name: String,
     pub step: Option<usize>,
     pub text: String,
     pub started: Option<Instant>,
@@ -194,6 +207,7 @@ pub struct App {
     /// Frozen "now" for tests; `None` reads the real clock.
     pub frozen_now: Option<Instant>,
     pub help_scroll: usize,
+    pub safeguards: Vec<SafeguardView>,
     next_note_id: u64,
 }
 
@@ -263,6 +277,7 @@ impl App {
             previews: HashMap::new(),
             frozen_now: None,
             help_scroll: 0,
+            safeguards: Vec::new(),
             next_note_id: 1,
         }
     }
@@ -368,6 +383,7 @@ impl App {
                 if *phase != Phase::During {
                     self.output = Output {
                         run: *run,
+                        name: activity.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
                         step,
                         text: String::new(),
                         started: Some(Instant::now()),
@@ -438,6 +454,37 @@ impl App {
                 self.stopped_by = Some(format!("{who} ({source})"));
                 let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
                 self.push_log(ev, "stop", format!("STOP by {who} via {source}{why}"), None, false);
+            }
+            EventBody::SafeguardCheck { name, met, value, error } => {
+                let shown = match error {
+                    Some(e) => e.clone(),
+                    None => serde_json::to_string(value).unwrap_or_default(),
+                };
+                let i = match self.safeguards.iter().position(|s| &s.name == name) {
+                    Some(i) => i,
+                    None => {
+                        self.safeguards.push(SafeguardView {
+                            name: name.clone(),
+                            met: *met,
+                            value: String::new(),
+                            t: ev.t,
+                            recent: Default::default(),
+                        });
+                        self.safeguards.len() - 1
+                    }
+                };
+                let sg = &mut self.safeguards[i];
+                sg.met = *met;
+                sg.value = shown;
+                sg.t = ev.t;
+                sg.recent.push_back(*met);
+                if sg.recent.len() > 8 {
+                    sg.recent.pop_front();
+                }
+                if !met {
+                    let text = format!("'{name}' missed: {}", sg.value);
+                    self.push_log(ev, "safeguard", text, None, false);
+                }
             }
             EventBody::Warning { message } => {
                 self.push_log(ev, "warning", message.clone(), None, false);

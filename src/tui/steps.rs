@@ -103,5 +103,7 @@ pub fn plan(experiment: &Value, before: bool, after: bool) -> Vec<Step> {
         push(Phase::After, &probes);
     }
     push(Phase::Rollbacks, &rollbacks);
+    let halts = experiment.get("on_stop").and_then(Value::as_array).cloned().unwrap_or_default();
+    push(Phase::Stopping, &halts);
     out
 }

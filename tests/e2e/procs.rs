@@ -66,3 +66,18 @@ pub fn signal(pid: u32, sig: i32) {
     let rc = unsafe { libc::kill(pid, sig) };
     assert_eq!(rc, 0, "kill({pid}, {sig}) failed: {}", std::io::Error::last_os_error());
 }
+
+/// Kills what is left of a process group the test caused to be started, when
+/// dropped, so a failing test leaves no stray `sleep` behind.
+pub struct GroupGuard(pub u32);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if !group_members(self.0).is_empty()
+            && let Ok(pgid) = i32::try_from(self.0)
+        {
+            // SAFETY: kill(2) has no memory-safety preconditions.
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        }
+    }
+}

@@ -12,7 +12,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
             .areas(area);
     header::draw(f, head, app);
     let [steps, card] = Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(body);
-    step_list::draw(f, steps, app);
+    if app.safeguards.is_empty() {
+        step_list::draw(f, steps, app);
+    } else {
+        let h = (app.safeguards.len() as u16 + 2).min(steps.height / 2);
+        let [list, guards] = Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(steps);
+        step_list::draw(f, list, app);
+        crate::tui::widgets::safeguards::draw(f, guards, app);
+    }
     step_card::draw(f, card, app);
     log::draw(f, log_area, app);
     let [stop, hints] = Layout::horizontal([Constraint::Length(20), Constraint::Min(10)]).areas(bottom);

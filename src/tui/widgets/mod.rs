@@ -3,6 +3,7 @@ pub mod footer;
 pub mod header;
 pub mod log;
 pub mod modal;
+pub mod safeguards;
 pub mod step_card;
 pub mod step_list;
 pub mod stop_button;

@@ -145,7 +145,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     };
     let state = o.status.clone().unwrap_or_else(|| if o.started.is_some() { "running".into() } else { String::new() });
     let out_title = if o.started.is_some() {
-        let name = o.step.and_then(|i| app.steps.get(i)).map(|s| s.name.as_str()).unwrap_or("");
+        let name = o.name.as_str();
         format!(" Output · {name} · {state} · {elapsed} ")
     } else {
         " Output ".to_string()

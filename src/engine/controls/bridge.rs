@@ -1,0 +1,139 @@
+//! The one Python process that hosts a run's controls: JSON lines over its
+//! stdin/stdout (which the bridge script moves to private descriptors), a
+//! time limit per call, and no panic when the process dies — a dead or stuck
+//! bridge only costs the controls, never the run.
+use super::Warn;
+use serde_json::{Value, json};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::sync::Mutex;
+
+const SCRIPT: &str = include_str!("../../providers/control_bridge.py");
+
+/// What a call came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// Answered; the JSON reply.
+    Answer(Value),
+    /// The bridge is gone (died, stuck or never started): skip controls.
+    Gone,
+}
+
+struct Live {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    pgid: u32,
+}
+
+/// A running bridge. Calls are serialised: background activities may ask for
+/// hooks concurrently, and Python runs one at a time anyway.
+pub struct Bridge {
+    live: Mutex<Option<Live>>,
+    timeout: Duration,
+    warn: Warn,
+}
+
+impl Bridge {
+    /// Start the interpreter. `None` (with a warning) when it cannot start.
+    pub fn spawn(python: &str, timeout: Duration, warn: Warn) -> Option<Self> {
+        let mut cmd = Command::new(python);
+        crate::providers::process::die_with_parent(&mut cmd);
+        let spawned = cmd
+            .arg("-c")
+            .arg(SCRIPT)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own group: a Ctrl-C meant for the run must not kill the
+            // controls before their `after` hooks and cleanup have run.
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => {
+                warn(format!(
+                    "cannot start the Python interpreter '{python}' for the controls ({e}); they are skipped"
+                ));
+                return None;
+            }
+        };
+        let pgid = child.id().unwrap_or(0);
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            warn("the controls' Python process has no pipes; the controls are skipped".into());
+            return None;
+        };
+        if let Some(stderr) = child.stderr.take() {
+            // Whatever controls print, line by line, so the pipe never fills up.
+            let w = warn.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    w(format!("control output: {line}"));
+                }
+            });
+        }
+        let live = Live { child, stdin, stdout: BufReader::new(stdout), pgid };
+        Some(Self { live: Mutex::new(Some(live)), timeout, warn })
+    }
+
+    /// Send one request and wait for its reply. `what` names the call in
+    /// warnings.
+    pub async fn call(&self, request: &Value, what: &str) -> Reply {
+        let mut guard = self.live.lock().await;
+        let Some(live) = guard.as_mut() else {
+            return Reply::Gone;
+        };
+        let mut line = match serde_json::to_vec(request) {
+            Ok(b) => b,
+            Err(e) => {
+                (self.warn)(format!("{what}: the request could not be encoded ({e}); skipped"));
+                return Reply::Answer(json!({"error": "unencodable request"}));
+            }
+        };
+        line.push(b'\n');
+        let exchange = async {
+            live.stdin.write_all(&line).await?;
+            live.stdin.flush().await?;
+            let mut reply = String::new();
+            let n = live.stdout.read_line(&mut reply).await?;
+            Ok::<_, std::io::Error>((n, reply))
+        };
+        let problem = match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok((n, reply))) if n > 0 => match serde_json::from_str::<Value>(&reply) {
+                Ok(v) => return Reply::Answer(v),
+                Err(e) => format!("gave an unreadable answer ({e})"),
+            },
+            Ok(Ok(_)) => "ended unexpectedly".to_string(),
+            Ok(Err(e)) => format!("could not be reached ({e})"),
+            Err(_) => format!("did not answer within {}s", self.timeout.as_secs_f64()),
+        };
+        if let Some(mut dead) = guard.take() {
+            crate::providers::process::kill_group(dead.pgid);
+            let _ = dead.child.start_kill();
+            let _ = dead.child.wait().await;
+        }
+        (self.warn)(format!(
+            "the controls' Python process {problem} during {what}; it was stopped and controls are skipped from now on"
+        ));
+        Reply::Gone
+    }
+
+    /// Ask the bridge to exit, then make sure it (and anything it started) is gone.
+    pub async fn stop(self) {
+        let Some(mut live) = self.live.into_inner() else {
+            return;
+        };
+        let _ = live.stdin.write_all(b"{\"op\": \"exit\"}\n").await;
+        let _ = live.stdin.flush().await;
+        drop(live.stdin);
+        if tokio::time::timeout(Duration::from_secs(5), live.child.wait()).await.is_err() {
+            let _ = live.child.start_kill();
+            let _ = live.child.wait().await;
+        }
+        crate::providers::process::kill_group(live.pgid);
+    }
+}

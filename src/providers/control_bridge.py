@@ -1,0 +1,122 @@
+# gameday's bridge to Chaos Toolkit controls: one long-lived interpreter per
+# run that imports the control modules and calls their hooks the way chaoslib
+# does (keyword arguments injected when the function's signature names them).
+#
+# Protocol: one JSON request per line in, one JSON reply per line out. Both use
+# private copies of the original stdin/stdout; fd 0 is then pointed at
+# /dev/null and fd 1 at stderr, so a control that prints or reads the terminal
+# cannot corrupt the protocol (its prints reach gameday as stderr lines).
+import importlib, inspect, json, os, sys, traceback
+
+_proto_in = os.fdopen(os.dup(0), "r", encoding="utf-8")
+_proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+os.dup2(2, 1)
+_null = os.open(os.devnull, os.O_RDONLY)
+os.dup2(_null, 0)
+os.close(_null)
+# `chaos` is a script, so the working directory is not on its path: match it.
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    sys.path.pop(0)
+
+try:
+    from chaoslib.exceptions import InterruptExecution as _CtkInterrupt
+except Exception:
+    _CtkInterrupt = None
+
+_stored = {"experiment": None, "configuration": None, "secrets": None, "settings": None}
+_modules = {}
+
+
+def _is_interrupt(x):
+    if _CtkInterrupt is not None and isinstance(x, _CtkInterrupt):
+        return True
+    return any(c.__name__ == "InterruptExecution" for c in type(x).__mro__)
+
+
+def _describe(x):
+    return traceback.format_exception_only(type(x), x)[-1].strip()
+
+
+def _import(name):
+    try:
+        _modules[name] = importlib.import_module(name)
+        return {"ok": True}
+    except ImportError as x:
+        return {"error": _describe(x), "kind": "import"}
+    except BaseException as x:
+        return {"error": _describe(x), "kind": "crash"}
+
+
+def _injectable(name, req):
+    if name == "state":
+        return req.get("state")
+    if name == "extensions":
+        exp = _stored["experiment"]
+        return exp.get("extensions") if isinstance(exp, dict) else None
+    if name == "event_registry":
+        return None
+    return _stored.get(name)
+
+
+def _call(req):
+    mod = _modules.get(req["module"])
+    func = getattr(mod, req["func"], None) if mod is not None else None
+    if not func:
+        return {"ok": True, "declared": False}
+    arguments = dict(req.get("arguments") or {})
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        params = {}
+    for name in req.get("inject", []):
+        if name in params:
+            arguments[name] = _injectable(name, req)
+    args = []
+    if "control" in req:
+        args.append(req["control"])
+    if ("context" in req or req.get("context_is_experiment")) and "context" in arguments:
+        # chaoslib calls func(context=..., **arguments): Python refuses that.
+        return {"error": f"TypeError: {req['func']}() got multiple values for keyword argument 'context'"}
+    if req.get("context_is_experiment"):
+        arguments["context"] = _stored["experiment"]
+    elif "context" in req:
+        arguments["context"] = req["context"]
+    try:
+        func(*args, **arguments)
+    except BaseException as x:
+        if _is_interrupt(x) or isinstance(x, (SystemExit, KeyboardInterrupt)):
+            msg = str(x) if _is_interrupt(x) else _describe(x)
+            return {"interrupt": msg}
+        return {"error": _describe(x)}
+    return {"ok": True, "declared": True}
+
+
+def _handle(req):
+    op = req.get("op")
+    if op == "init":
+        for k in _stored:
+            _stored[k] = req.get(k)
+        return {"ok": True, "chaoslib": _CtkInterrupt is not None}
+    if op == "import":
+        return _import(req["module"])
+    if op == "call":
+        return _call(req)
+    return {"error": f"unknown request {op!r}"}
+
+
+def main():
+    for line in _proto_in:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if req.get("op") == "exit":
+                return
+            reply = _handle(req)
+        except BaseException as x:
+            reply = {"error": _describe(x)}
+        _proto_out.write(json.dumps(reply, default=repr) + "\n")
+        _proto_out.flush()
+
+
+main()
