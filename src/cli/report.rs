@@ -1,7 +1,8 @@
-//! `gameday report SESSION|JOURNAL… [--format md|html|json] [-o FILE]`.
-//! OWNER: reports helper (stub).
+//! `gameday report SESSION|JOURNAL… [--format md|html|json] [-o FILE] [--participant]`.
+//! One input gives a single-run report, several an aggregate.
+use crate::report::{self, Format};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `gameday report`.
 #[derive(Debug, Args, Clone)]
@@ -9,7 +10,7 @@ pub struct ReportArgs {
     /// Session directories, `events.jsonl` files or Chaos Toolkit `journal.json` files.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Output format.
+    /// Output format: md, html or json.
     #[arg(long, default_value = "md")]
     pub format: String,
     /// Write here instead of standard output.
@@ -20,9 +21,35 @@ pub struct ReportArgs {
     pub participant: bool,
 }
 
-/// Run the subcommand; returns the exit code.
+/// Run the subcommand; returns the exit code (0 written, 1 an input or the
+/// output could not be used, 2 a bad option).
 pub async fn report(args: ReportArgs) -> u8 {
-    let _ = args;
-    eprintln!("gameday report: not built yet");
-    2
+    let Some(format) = Format::parse(&args.format) else {
+        eprintln!("gameday report: unknown format '{}' (use md, html or json)", args.format);
+        return 2;
+    };
+    // Reading and rendering a large session is CPU work: keep it off the async workers.
+    let job = tokio::task::spawn_blocking(move || {
+        let paths: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+        let text = report::report_paths(&paths, format, args.participant)?;
+        match &args.output {
+            Some(p) => std::fs::write(p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display())),
+            None => {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes()).and_then(|_| out.flush()).map_err(|e| format!("cannot write: {e}"))
+            }
+        }
+    });
+    match job.await {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            eprintln!("gameday report: {e}");
+            1
+        }
+        Err(e) => {
+            eprintln!("gameday report: internal error: {e}");
+            1
+        }
+    }
 }

@@ -88,7 +88,11 @@ pub fn notices(event: &Event) -> Vec<Notice> {
             let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
             let details = json!({"who": who, "source": source, "reason": reason});
             if source == "safeguard" {
-                vec![notice("safeguard_tripped", format!("Safeguard tripped at {when}, stopping the run{why}"), details)]
+                vec![notice(
+                    "safeguard_tripped",
+                    format!("Safeguard tripped at {when}, stopping the run{why}"),
+                    details,
+                )]
             } else {
                 vec![notice("stopped", format!("STOP by {who} ({source}) at {when}{why}"), details)]
             }

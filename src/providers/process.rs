@@ -149,6 +149,7 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let live = ctx.live;
+    let child_ref = &mut child;
     let io = async {
         let out = async {
             match stdout {
@@ -163,7 +164,7 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
             }
         };
         let (o, e) = tokio::join!(out, err);
-        let status = child.wait().await;
+        let status = child_ref.wait().await;
         (o, e, status)
     };
     let timeout = timeout_of(provider);
@@ -180,6 +181,11 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
     };
     // Whatever happened, nothing of this group outlives the activity.
     kill_group(pgid);
+    if outcome.is_err() {
+        // Reap the child now rather than whenever the runtime gets to it, so
+        // no zombie of ours lingers in the group.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), child.wait()).await;
+    }
     let (stdout, stderr, status) = outcome?;
     let status = status.map_err(|e| ProviderError::Failed(format!("waiting for the process failed: {e}")))?;
     let code = status.code().unwrap_or_else(|| {

@@ -138,23 +138,17 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
                 }
             }
         }
-        // Prometheus answers its own errors (400, 422, 503) with JSON; any
-        // other body means the URL points somewhere else.
-        let body: Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(_) if !status.is_success() => {
-                return Err(ProviderError::Failed(format!(
-                    "Prometheus at {base} answered HTTP {}: {}",
-                    status.as_u16(),
-                    snippet(&bytes)
-                )));
-            }
-            Err(_) => {
-                return Err(ProviderError::Failed(format!(
-                    "the answer from {endpoint} is not Prometheus' JSON: {}",
-                    snippet(&bytes)
-                )));
-            }
+        // Prometheus answers its own errors (400, 422, 503) with its JSON
+        // envelope; any other answer means the URL points somewhere else.
+        let body =
+            serde_json::from_slice::<Value>(&bytes).ok().filter(|b| b.get("status").is_some_and(Value::is_string));
+        let Some(body) = body else {
+            let msg = if status.is_success() {
+                format!("the answer from {endpoint} is not Prometheus' JSON: {}", snippet(&bytes))
+            } else {
+                format!("Prometheus at {base} answered HTTP {}: {}", status.as_u16(), snippet(&bytes))
+            };
+            return Err(ProviderError::Failed(msg));
         };
         match result::interpret(&body) {
             Outcome::Output { value, warnings } => {

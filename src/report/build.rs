@@ -79,10 +79,8 @@ impl Builder {
     }
 
     fn push(&mut self, ev: &Event, kind: &str, text: String, who: Option<String>, link: Option<String>) -> usize {
-        let human = matches!(
-            kind,
-            "note" | "observation" | "weakness" | "decision-note" | "question" | "action" | "milestone"
-        );
+        let human =
+            matches!(kind, "note" | "observation" | "weakness" | "decision-note" | "question" | "action" | "milestone");
         let r = self.rep();
         r.timeline.push(TimelineEntry {
             id: format!("ev-{}", ev.seq),
@@ -131,8 +129,8 @@ impl Builder {
                     reason: reason.clone(),
                 });
                 // Linked to its step once that step starts (or stays unlinked).
-                let key = (*phase, *index);
-                self.pending_decision.push((key, r.decisions.len() - 1, pos));
+                let d = r.decisions.len() - 1;
+                self.pending_decision.push(((*phase, *index), d, pos));
             }
             EventBody::HypothesisStarted { phase } => {
                 self.pending_probes.insert(*phase, Vec::new());
@@ -153,7 +151,7 @@ impl Builder {
                     Phase::After => "steady-after",
                     _ => "steady-before",
                 };
-                self.push(ev, "verdict", format!("{}: steady state {word}", phase.label()), None, Some(link.into()));
+                self.push(ev, "verdict", format!("{}: {word}", phase.label()), None, Some(link.into()));
                 let r = self.rep();
                 match phase {
                     Phase::Before => r.steady_states.before = Some(h),
@@ -206,7 +204,13 @@ impl Builder {
             EventBody::Stop { who, source, reason } => {
                 let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
                 let anchor = format!("stop-{}", self.rep().stops.len() + 1);
-                self.push(ev, "stop", format!("STOP by {who} ({source}){why}"), Some(who.clone()), Some(anchor.clone()));
+                self.push(
+                    ev,
+                    "stop",
+                    format!("STOP by {who} ({source}){why}"),
+                    Some(who.clone()),
+                    Some(anchor.clone()),
+                );
                 self.rep().stops.push(StopRec {
                     anchor,
                     t: ev.t,
@@ -255,7 +259,13 @@ impl Builder {
             }
             EventBody::Milestone { milestone, author } => {
                 let anchor = format!("milestone-{}", ev.seq);
-                self.push(ev, "milestone", format!("Milestone: {milestone}"), Some(author.clone()), Some(anchor.clone()));
+                self.push(
+                    ev,
+                    "milestone",
+                    format!("Milestone: {milestone}"),
+                    Some(author.clone()),
+                    Some(anchor.clone()),
+                );
                 self.rep().milestones.push(MilestoneRec {
                     anchor,
                     t: ev.t,
@@ -264,12 +274,51 @@ impl Builder {
                     author: author.clone(),
                 });
             }
+            EventBody::SafeguardCheck { name, met, value, error } => self.safeguard(ev, name, *met, value, error),
             EventBody::RunFinished { status, deviated, end, duration } => {
                 let shown = if *deviated { format!("{status}, deviated") } else { status.clone() };
                 self.push(ev, "end", format!("Run ended: {shown}"), None, Some("verdict".into()));
                 self.ended = Some((status.clone(), *deviated, *duration));
                 self.rep().ended_at = Some(end.clone());
             }
+            // Event kinds added later must not break reports of older builds.
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
+    fn safeguard(&mut self, ev: &Event, name: &str, met: bool, value: &Value, error: &Option<String>) {
+        let r = self.rep();
+        let idx = match r.safeguards.iter().position(|s| s.name == name) {
+            Some(i) => i,
+            None => {
+                r.safeguards.push(SafeguardRec {
+                    name: name.to_string(),
+                    checks: 0,
+                    misses: 0,
+                    first_miss: None,
+                    last_value: String::new(),
+                    last_error: None,
+                });
+                r.safeguards.len() - 1
+            }
+        };
+        let mut first_miss = false;
+        if let Some(sg) = r.safeguards.get_mut(idx) {
+            sg.checks += 1;
+            sg.last_value = super::text::concise(value);
+            sg.last_error = error.clone();
+            if !met {
+                first_miss = sg.misses == 0;
+                sg.misses += 1;
+                sg.first_miss.get_or_insert(ev.t);
+            }
+        }
+        // Only the first miss of each safeguard goes on the timeline: checks
+        // run every few seconds and would drown everything else.
+        if first_miss {
+            let why = error.clone().unwrap_or_else(|| format!("value {}", super::text::concise(value)));
+            self.push(ev, "safeguard", format!("Safeguard '{name}' missed: {why}"), None, Some("safeguards".into()));
         }
     }
 
@@ -293,6 +342,7 @@ impl Builder {
             Phase::Method => r.method.push(step),
             Phase::Rollbacks => r.rollbacks.push(step),
             Phase::Readiness => r.readiness.push(step),
+            Phase::Stopping => r.halts.push(step),
             p => self.pending_probes.entry(p).or_default().push(step),
         }
     }
@@ -331,12 +381,8 @@ impl Builder {
         let mut r = self.r.take().unwrap_or_else(|| verdict::empty_report("session"));
         r.started_at = started_at;
         r.duration = ended.as_ref().map(|e| e.2).or(Some(last_t));
-        r.verdict = verdict::verdict(
-            ended.as_ref().map(|(s, d, _)| (s.as_str(), *d)),
-            &r.steady_states,
-            &r.stops,
-            &r.method,
-        );
+        r.verdict =
+            verdict::verdict(ended.as_ref().map(|(s, d, _)| (s.as_str(), *d)), &r.steady_states, &r.stops, &r.method);
         r.durations = verdict::durations(&r.method, &r.milestones);
         if r.ended_at.is_none() {
             r.input_notes.push("The run never recorded its end: the report covers what was recorded.".into());
@@ -370,7 +416,6 @@ fn phase_word(p: Phase) -> &'static str {
         Phase::Ended => "Step",
     }
 }
-
 
 /// Observation kinds as stored; `action item` and `action` are one kind.
 fn normalise_kind(k: &str) -> String {

@@ -1,7 +1,7 @@
 //! Turn activities and journal entries into report [`Step`]s: what a step
 //! calls, its tolerance, its outcome and the decision taken on it.
 use super::model::Step;
-use super::text::{concise, excerpt, exception, one_line, plain, truncate};
+use super::text::{concise, exception, excerpt, one_line, plain, truncate};
 use serde_json::Value;
 
 /// Longest provider description, in characters.
@@ -104,7 +104,9 @@ pub fn step(entry: &Value, slot: Slot<'_>) -> Step {
 
 /// The participant version of a step: only its place and outcome remain.
 pub fn hide(step: &mut Step) {
-    step.name = format!("{} step {}", title_case(&step.phase), step.number);
+    let word =
+        if step.phase == "stopping" { "Halt action".to_string() } else { format!("{} step", title_case(&step.phase)) };
+    step.name = format!("{word} {}", step.number);
     step.provider = Some(super::HIDDEN.into());
     step.tolerance = None;
     step.value = None;
@@ -133,7 +135,8 @@ mod tests {
         assert_eq!(provider(&a).unwrap(), "http: POST http://x/y");
         let a = json!({"provider": {"type": "process", "path": "ls", "arguments": ["-l", "/tmp"]}});
         assert_eq!(provider(&a).unwrap(), "process: ls -l /tmp");
-        let a = json!({"provider": {"type": "python", "module": "os.path", "func": "exists", "arguments": {"path": "/"}}});
+        let a =
+            json!({"provider": {"type": "python", "module": "os.path", "func": "exists", "arguments": {"path": "/"}}});
         assert_eq!(provider(&a).unwrap(), "python: os.path.exists {\"path\":\"/\"}");
     }
 

@@ -53,11 +53,7 @@ pub fn read(path: &Path) -> Result<Input, String> {
     if !path.exists() {
         return Err(format!("{}: no such file or directory", path.display()));
     }
-    if path.extension().and_then(|e| e.to_str()) == Some("jsonl") {
-        read_events(path)
-    } else {
-        read_journal(path)
-    }
+    if path.extension().and_then(|e| e.to_str()) == Some("jsonl") { read_events(path) } else { read_journal(path) }
 }
 
 fn read_events(path: &Path) -> Result<Input, String> {

@@ -106,7 +106,7 @@ fn verdict_line(r: &mut Report, lines: &mut Lines, h: &Hypothesis, key: &str, la
     };
     let t = h.probes.iter().filter_map(|p| p.t.map(|t| t + p.duration.unwrap_or(0.0))).reduce(f64::max);
     let at = h.probes.last().and_then(|p| p.start.clone()).unwrap_or_default();
-    lines.push(r, t.unwrap_or(0.0), &at, "verdict", format!("{label}: steady state {word}"), Some(format!("steady-{key}")));
+    lines.push(r, t.unwrap_or(0.0), &at, "verdict", format!("{label}: {word}"), Some(format!("steady-{key}")));
 }
 
 fn step_line(r: &mut Report, lines: &mut Lines, s: &Step, word: &str) {

@@ -22,6 +22,9 @@ pub struct Report {
     pub steady_states: SteadyStates,
     pub method: Vec<Step>,
     pub rollbacks: Vec<Step>,
+    /// `on_stop` halt actions, run when STOP was raised.
+    pub halts: Vec<Step>,
+    pub safeguards: Vec<SafeguardRec>,
     pub decisions: Vec<DecisionRec>,
     pub stops: Vec<StopRec>,
     pub warnings: Vec<Timed>,
@@ -157,6 +160,19 @@ pub struct Step {
     pub reason: Option<String>,
     /// Replaced by a placeholder in the participant version.
     pub hidden: bool,
+}
+
+/// A safeguard's checks during the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SafeguardRec {
+    pub name: String,
+    pub checks: usize,
+    pub misses: usize,
+    /// T+ of the first miss.
+    pub first_miss: Option<f64>,
+    /// The last value seen (concise) and the last error, if any.
+    pub last_value: String,
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

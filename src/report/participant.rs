@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 pub fn apply(r: &mut Report) {
     r.participant = true;
     let mut names: Vec<(String, String)> = Vec::new();
-    for s in r.method.iter_mut().chain(r.rollbacks.iter_mut()) {
+    for s in r.method.iter_mut().chain(r.rollbacks.iter_mut()).chain(r.halts.iter_mut()) {
         if s.kind == "manual" {
             continue;
         }
@@ -35,7 +35,7 @@ pub fn apply(r: &mut Report) {
         t
     };
     let hidden_anchors: Vec<String> =
-        r.method.iter().chain(&r.rollbacks).filter(|s| s.hidden).map(|s| s.anchor.clone()).collect();
+        r.method.iter().chain(&r.rollbacks).chain(&r.halts).filter(|s| s.hidden).map(|s| s.anchor.clone()).collect();
     for d in &mut r.decisions {
         d.step = redact(&d.step);
         if d.anchor.as_ref().is_some_and(|a| hidden_anchors.contains(a)) {

@@ -27,11 +27,9 @@ pub fn plan(exp: &Value) -> Plan {
         .map(|a| {
             a.iter()
                 .map(|i| match i {
-                    Value::Object(_) => Invitee {
-                        name: field(i, "name"),
-                        role: field(i, "role"),
-                        reason: field(i, "reason"),
-                    },
+                    Value::Object(_) => {
+                        Invitee { name: field(i, "name"), role: field(i, "role"), reason: field(i, "reason") }
+                    }
                     other => Invitee { name: plain(other), role: String::new(), reason: String::new() },
                 })
                 .collect()
@@ -40,7 +38,7 @@ pub fn plan(exp: &Value) -> Plan {
     if let Some(w) = exp.get("where") {
         p.blast_radius = w.get("blast_radius").map(plain).filter(|s| !s.is_empty());
         p.production = w.get("production").and_then(Value::as_bool);
-        p.where_ = pairs(Some(w)).into_iter().filter(|x| x.key != "blast_radius").collect();
+        p.where_ = pairs(Some(w)).into_iter().filter(|x| x.key != "blast radius").collect();
     }
     if let Some(w) = exp.get("when") {
         p.planned_duration = w.get("duration").map(plain).filter(|s| !s.is_empty());
@@ -103,9 +101,7 @@ fn list(v: Option<&Value>) -> Vec<String> {
 
 fn pairs(v: Option<&Value>) -> Vec<Pair> {
     match v {
-        Some(Value::Object(m)) => {
-            m.iter().map(|(k, x)| Pair { key: k.replace('_', " "), value: plain(x) }).collect()
-        }
+        Some(Value::Object(m)) => m.iter().map(|(k, x)| Pair { key: k.replace('_', " "), value: plain(x) }).collect(),
         Some(Value::Array(a)) => a
             .iter()
             .map(|x| match x {

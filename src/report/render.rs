@@ -5,6 +5,7 @@ use super::model::{Obs, Report};
 use super::svg::{self, Svg};
 use super::text;
 use crate::session::recorder::Masker;
+use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value as JValue};
 use serde::Serialize;
@@ -14,6 +15,8 @@ const REPORT_HTML: &str = include_str!("templates/report.html");
 const AGGREGATE_MD: &str = include_str!("templates/aggregate.md");
 const AGGREGATE_HTML: &str = include_str!("templates/aggregate.html");
 const MACROS_HTML: &str = include_str!("templates/macros.html");
+const STEP_MD: &str = include_str!("templates/step.md");
+const OBS_MD: &str = include_str!("templates/obs.md");
 const STYLE_CSS: &str = include_str!("templates/style.css");
 
 /// Observation kinds with a section of their own, in this order.
@@ -38,6 +41,7 @@ struct View<'a> {
     actions: Vec<&'a Obs>,
     questions: Vec<&'a Obs>,
     during_met: usize,
+    has_plan: bool,
     svg: Option<Svg>,
     css: &'static str,
     version: &'static str,
@@ -46,14 +50,23 @@ struct View<'a> {
 fn environment() -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
+    // Block tags on their own lines leave no blank lines behind; included
+    // snippets (one Markdown line each) keep their line break.
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(|e| format!("report template syntax: {e}"))?;
+    env.set_syntax(syntax);
     for (name, src) in [
         ("report.md", REPORT_MD),
         ("report.html", REPORT_HTML),
         ("aggregate.md", AGGREGATE_MD),
         ("aggregate.html", AGGREGATE_HTML),
         ("macros.html", MACROS_HTML),
+        ("step.md", STEP_MD),
+        ("obs.md", OBS_MD),
     ] {
         env.add_template(name, src).map_err(|e| format!("report template {name}: {e}"))?;
     }
@@ -103,7 +116,11 @@ pub fn session(r: &Report, html: bool, masker: Option<&Masker>) -> Result<String
             })
             .collect();
         if !items.is_empty() {
-            groups.push(Group { kind: if kind.is_empty() { "other".into() } else { kind.into() }, label: label.into(), items });
+            groups.push(Group {
+                kind: if kind.is_empty() { "other".into() } else { kind.into() },
+                label: label.into(),
+                items,
+            });
         }
     }
     let of = |k: &str| r.observations.iter().filter(|o| o.kind == k).collect::<Vec<_>>();
@@ -114,6 +131,7 @@ pub fn session(r: &Report, html: bool, masker: Option<&Masker>) -> Result<String
         actions: of("action"),
         questions: of("question"),
         during_met: r.steady_states.during.iter().filter(|h| h.met == Some(true)).count(),
+        has_plan: !r.plan.is_empty(),
         svg: html.then(|| svg::layout(r)),
         css: STYLE_CSS,
         version: env!("CARGO_PKG_VERSION"),

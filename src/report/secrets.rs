@@ -28,15 +28,19 @@ fn mask_inline(decl: &mut Map<String, Value>) {
 }
 
 /// Values to scrub: inline values of the (unmasked) declarations and the
-/// values env secrets have in this process's environment. `None` when there
-/// is nothing to scrub.
-pub fn masker_for(experiment: &Value) -> Option<Masker> {
+/// values env secrets have in this process's environment.
+pub fn values(experiment: &Value) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(decl) = experiment.get("secrets") {
         collect(decl, &mut out);
     }
     out.retain(|s| s.chars().count() >= MIN_SECRET_LEN && s != MASK);
-    (!out.is_empty()).then(|| Masker::new(out))
+    out
+}
+
+/// A masker for these values; `None` when there is nothing to scrub.
+pub fn masker(values: &[String]) -> Option<Masker> {
+    (!values.is_empty()).then(|| Masker::new(values.to_vec()))
 }
 
 fn collect(v: &Value, out: &mut Vec<String>) {
@@ -63,7 +67,7 @@ mod tests {
     #[test]
     fn inline_values_masked_and_collected() {
         let mut e = json!({"secrets": {"api": {"token": "s3cr3t-value", "env": {"type": "env", "key": "NOPE_X"}}}});
-        let m = masker_for(&e).unwrap();
+        let m = masker(&values(&e)).unwrap();
         assert_eq!(m.mask_str("Bearer s3cr3t-value"), "Bearer ***");
         mask_declarations(&mut e);
         assert_eq!(e["secrets"]["api"]["token"], "***");

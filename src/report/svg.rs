@@ -201,4 +201,5 @@ fn all_steps(r: &Report) -> impl Iterator<Item = &Step> {
         .chain(&r.method)
         .chain(r.steady_states.after.iter().flat_map(|h| &h.probes))
         .chain(&r.rollbacks)
+        .chain(&r.halts)
 }

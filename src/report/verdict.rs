@@ -25,6 +25,8 @@ pub fn empty_report(origin: &str) -> Report {
         steady_states: SteadyStates::default(),
         method: Vec::new(),
         rollbacks: Vec::new(),
+        halts: Vec::new(),
+        safeguards: Vec::new(),
         decisions: Vec::new(),
         stops: Vec::new(),
         warnings: Vec::new(),
@@ -53,10 +55,9 @@ pub fn verdict(end: Option<(&str, bool)>, ss: &SteadyStates, stops: &[StopRec], 
     let (class, headline) = match status.as_str() {
         "interrupted" => ("interrupted", "Interrupted: the Game Day was stopped before it finished".to_string()),
         "aborted" => ("aborted", "Aborted: the run could not continue (see the exceptions below)".to_string()),
-        _ if deviated => (
-            "deviated",
-            "Finding: the steady state deviated after the method — a weakness to learn from".to_string(),
-        ),
+        _ if deviated => {
+            ("deviated", "Finding: the steady state deviated after the method — a weakness to learn from".to_string())
+        }
         "failed" if before_not_met => {
             ("not-met-before", "Not run: the steady state was not met before the method".to_string())
         }
@@ -77,10 +78,7 @@ pub fn verdict(end: Option<(&str, bool)>, ss: &SteadyStates, stops: &[StopRec], 
         detail = Some("No STOP was recorded: a signal or a control interrupted the run".into());
     }
     if failed_steps > 0 {
-        let note = format!(
-            "{failed_steps} method step{} failed",
-            if failed_steps == 1 { "" } else { "s" }
-        );
+        let note = format!("{failed_steps} method step{} failed", if failed_steps == 1 { "" } else { "s" });
         detail = Some(match detail {
             Some(d) => format!("{d}; {note}"),
             None => note,
