@@ -28,6 +28,28 @@ pub enum Command {
     Sessions,
     /// Write a report of sessions or Chaos Toolkit journals (Markdown, HTML, JSON).
     Report(crate::cli::report::ReportArgs),
+    /// Create a playbook from a template.
+    Init(crate::cli::init::InitArgs),
+    /// Write the automated part of a playbook as a Chaos Toolkit experiment.
+    Export(crate::cli::export::ExportArgs),
+    /// Show a playbook's plan: the seven planning steps, what is done and missing.
+    Plan(PlanArgs),
+    /// Browse a hypothesis backlog and its likelihood × impact map.
+    Backlog(BacklogArgs),
+}
+
+/// `gameday plan`.
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// The playbook.
+    pub file: PathBuf,
+}
+
+/// `gameday backlog`.
+#[derive(Debug, Args, Clone)]
+pub struct BacklogArgs {
+    /// The backlog file (YAML).
+    pub file: PathBuf,
 }
 
 /// `gameday demo`.

@@ -2,6 +2,8 @@
 pub mod args;
 pub mod console;
 pub mod demo;
+pub mod export;
+pub mod init;
 pub mod headless_log;
 pub mod home;
 pub mod report;
@@ -30,6 +32,12 @@ pub fn main() -> ExitCode {
             Some(args::Command::Demo(a)) => demo::demo(a).await,
             Some(args::Command::Sessions) => home::list_sessions_cmd(),
             Some(args::Command::Report(a)) => report::report(a).await,
+            Some(args::Command::Init(a)) => init::init(a).await,
+            Some(args::Command::Export(a)) => export::export(a).await,
+            Some(args::Command::Plan(_)) | Some(args::Command::Backlog(_)) => {
+                eprintln!("gameday: this screen is not built yet");
+                2
+            }
             None => home::home().await,
         }
     });

@@ -1,0 +1,1 @@
+//! The hypothesis backlog (OWNER: playbook helper).

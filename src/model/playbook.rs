@@ -1,0 +1,1 @@
+//! The Game Day playbook (OWNER: playbook helper).
