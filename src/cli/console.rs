@@ -10,7 +10,7 @@ use crate::session::{Durability, Phase};
 use crate::tui::keymap::Keymap;
 use crate::tui::{self, App, approver::ConsoleApprover, theme::Theme};
 use serde_json::Value;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -195,11 +195,17 @@ fn summary(doc: &Value, dir: &Path, journal: &Path, outcome: Option<&Outcome>) -
     match outcome {
         Some(o) => {
             let shown = if o.deviated { "deviated".to_string() } else { o.status.clone() };
-            eprintln!("{title}: {shown}\nSession: {}\nJournal: {}", dir.display(), journal.display());
+            let _ = writeln!(
+                std::io::stderr(),
+                "{title}: {shown}\nSession: {}\nJournal: {}",
+                dir.display(),
+                journal.display()
+            );
             o.exit_code()
         }
         None => {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "{title}: the run did not finish.\nSession: {}\nResume with: gameday resume {}",
                 dir.display(),
                 dir.display()

@@ -7,8 +7,11 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Print one log line.
+/// Write errors are ignored: after a hangup stderr is a dead terminal, and
+/// `eprintln!` would panic on the way out.
 pub fn line(level: &str, msg: &str) {
-    eprintln!("[{} {level}] {msg}", Local::now().format("%Y-%m-%d %H:%M:%S"));
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "[{} {level}] {msg}", Local::now().format("%Y-%m-%d %H:%M:%S"));
 }
 
 fn kind_word(activity: &Value) -> String {

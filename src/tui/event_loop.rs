@@ -121,12 +121,44 @@ pub async fn run_console(
     let mut terminal_lost = false;
     let mut stop_rect = Rect::default();
     let mut shown_second = -1i64;
+    let mut resized = false;
+    let mut failed_draws = 0u32;
     loop {
         if dirty && !terminal_lost {
+            if resized {
+                // After a resize burst, repaint everything: some terminals keep
+                // stale cells that a diff-based redraw would never touch.
+                let _ = terminal.clear();
+                resized = false;
+            }
             let _ = execute!(io::stdout(), BeginSynchronizedUpdate);
-            terminal.draw(|f| stop_rect = views::draw(f, &app))?;
+            let drawn = terminal.draw(|f| stop_rect = views::draw(f, &app));
             let _ = execute!(io::stdout(), EndSynchronizedUpdate);
             dirty = false;
+            match &drawn {
+                Ok(_) => failed_draws = 0,
+                Err(e) => {
+                    // A draw can fail once while the terminal is being resized;
+                    // try again on the next tick, and say so in the log.
+                    failed_draws += 1;
+                    dirty = true;
+                    if failed_draws == 1 {
+                        let _ = app.rec.record(crate::session::event::EventBody::Warning {
+                            message: format!("the screen could not be drawn: {e}"),
+                        });
+                    }
+                }
+            }
+            // A terminal that keeps refusing to be drawn on is gone: behave as
+            // on SIGHUP (STOP, roll back unattended, then quit) instead of
+            // returning while the engine still runs a fault.
+            if failed_draws >= 5 || (drawn.is_err() && !std::io::IsTerminal::is_terminal(&io::stdout())) {
+                terminal_lost = true;
+                unattended.store(true, Ordering::SeqCst);
+                app.stop.stop(StopRequest::new("signal", "terminal-lost", Some("the terminal went away")));
+                app.quit_after_run = true;
+                app.should_quit = true;
+            }
         }
         if app.should_quit && (outcome.is_some() || engine.is_none()) {
             break;
@@ -135,9 +167,11 @@ pub async fn run_console(
             ev = events.next(), if !terminal_lost => {
                 match ev {
                     Some(Ok(ev)) => {
+                        resized |= matches!(ev, TermEvent::Resize(..));
                         dirty |= handle_term_event(&mut app, ev, stop_rect);
                         // Coalesce a burst (typing, pasting, resizing) into one frame.
                         while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                            resized |= matches!(ev, TermEvent::Resize(..));
                             dirty |= handle_term_event(&mut app, ev, stop_rect);
                         }
                     }
@@ -215,6 +249,12 @@ pub async fn run_console(
             }
         }
     }
-    drop(terminal);
+    // ratatui's Terminal::drop reports a failure to show the cursor with
+    // eprintln!, which panics when stderr is the same dead terminal.
+    if terminal_lost {
+        std::mem::forget(terminal);
+    } else {
+        drop(terminal);
+    }
     Ok(outcome)
 }

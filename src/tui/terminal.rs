@@ -66,7 +66,10 @@ fn install_panic_hook() {
         if let Ok(s) = SESSION.lock()
             && let Some(dir) = s.as_ref()
         {
-            eprintln!(
+            // Never eprintln! here: a write error would panic inside the
+            // panic hook, and that aborts the process.
+            let _ = writeln!(
+                io::stderr(),
                 "\ngameday crashed. Nothing recorded is lost: the session is in {}\nContinue it with: gameday resume {}",
                 dir.display(),
                 dir.display()
