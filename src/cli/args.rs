@@ -36,6 +36,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Browse a hypothesis backlog and its likelihood × impact map.
     Backlog(BacklogArgs),
+    /// Follow a running session live, read-only (for observers, e.g. over SSH).
+    Watch(crate::cli::watch::WatchArgs),
 }
 
 /// `gameday plan`.

@@ -10,6 +10,7 @@ pub mod report;
 pub mod resume;
 pub mod run;
 pub mod validate;
+pub mod watch;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub fn main() -> ExitCode {
             Some(args::Command::Sessions) => home::list_sessions_cmd(),
             Some(args::Command::Report(a)) => report::report(a).await,
             Some(args::Command::Init(a)) => init::init(a).await,
+            Some(args::Command::Watch(a)) => watch::watch(a).await,
             Some(args::Command::Export(a)) => export::export(a).await,
             Some(args::Command::Plan(_)) | Some(args::Command::Backlog(_)) => {
                 eprintln!("gameday: this screen is not built yet");

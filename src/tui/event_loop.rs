@@ -122,6 +122,7 @@ pub async fn run_console(
     let mut stop_rect = Rect::default();
     let mut shown_second = -1i64;
     let mut resized = false;
+    let mut requests = crate::session::requests::Reader::from_end(&app.session_dir);
     let mut failed_draws = 0u32;
     loop {
         if dirty && !terminal_lost {
@@ -238,6 +239,17 @@ pub async fn run_console(
                 dirty = true;
             }
             _ = tick.tick() => {
+                for req in requests.poll(&app.session_dir) {
+                    match req {
+                        crate::session::requests::Request::Stop { who, reason } => {
+                            if app.run_active() {
+                                app.stop.stop(StopRequest::new(&who, "remote", reason.as_deref()));
+                                app.stopped = true;
+                                dirty = true;
+                            }
+                        }
+                    }
+                }
                 app.t_plus = app.rec.t_plus();
                 let second = app.t_plus as i64;
                 let running = app.output.started.is_some() && app.output.finished.is_none();

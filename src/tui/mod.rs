@@ -10,6 +10,7 @@ pub mod steps;
 pub mod terminal;
 pub mod theme;
 pub mod views;
+pub mod watch;
 pub mod widgets;
 
 pub use app::App;

@@ -1,0 +1,1 @@
+//! The read-only watch view (OWNER: watch helper).
