@@ -295,8 +295,11 @@ async fn scope_automatic_and_ref_follow_chaoslib_merge_rules() {
     // One copy of the top-level control per local non-ref control; `loc2` is after-only.
     assert_eq!(tags, ["top", "top", "loc"]);
     // A non-automatic control applies at the experiment level and through `ref` only.
-    let manual: Vec<String> =
-        log.iter().filter(|e| e["arguments"]["tag"] == "manual").map(|e| functions(&[e.clone()])[0].clone()).collect();
+    let manual: Vec<String> = log
+        .iter()
+        .filter(|e| e["arguments"]["tag"] == "manual")
+        .map(|e| functions(std::slice::from_ref(e))[0].clone())
+        .collect();
     assert_eq!(
         manual,
         ["configure", "before_experiment", "before_activity(act)", "after_activity(act)", "after_experiment"]
@@ -387,6 +390,9 @@ async fn a_printing_control_cannot_corrupt_the_protocol() {
     assert_eq!(c.before(Level::Activity, &act).await, Ok(()));
     assert_eq!(c.after(Level::Activity, &act, &json!({"status": "succeeded"})).await, Ok(()));
     c.cleanup().await;
+    // After cleanup, hooks are no-ops.
+    assert_eq!(c.before(Level::Activity, &act).await, Ok(()));
+    c.cleanup().await;
     let f = functions(&sb.gameday_log());
     assert_eq!(f, ["validate", "configure", "before_activity(act)", "after_activity(act)", "cleanup"]);
     let w = warnings.lock().unwrap().clone();
@@ -427,7 +433,7 @@ async fn a_hung_or_dead_interpreter_costs_only_the_controls() {
     assert_eq!(c.after(Level::Method, &exp, &json!([])).await, Ok(()));
     c.cleanup().await;
     let w = warnings.lock().unwrap().clone();
-    assert!(w.iter().any(|w| w.contains("did not answer within 1s")), "{w:?}");
+    assert!(w.iter().any(|w| w.contains("did not answer within 1s during before_method_control")), "{w:?}");
 
     let exp = one_control("gd_misbehave", json!({"how": "die"}));
     let (warn, warnings) = collector();
@@ -448,4 +454,23 @@ async fn a_missing_interpreter_is_a_warning() {
     assert_eq!(c.before(Level::Experiment, &exp).await, Ok(()));
     c.cleanup().await;
     assert!(warnings.lock().unwrap()[0].contains("cannot start the Python interpreter"));
+}
+
+#[tokio::test]
+async fn validate_control_refusal_is_reported_like_chaos() {
+    let sb = Sandbox::new();
+    let exp = one_control("gd_invalid", json!({}));
+    let (warn, _) = collector();
+    let c = Controls::start(&exp, &Map::new(), &Map::new(), &sb.python(), warn).await;
+    let msg = "control 'c' needs a 'channel' argument";
+    assert_eq!(c.invalid(), Some(msg));
+    c.cleanup().await;
+    let (code, output, _) = sb.chaos(&exp);
+    assert_eq!(code, Some(1));
+    assert!(output.contains(&format!("ERROR] {msg}")), "{output}");
+    let ok = one_control("gd_recorder", json!({}));
+    let (warn, _) = collector();
+    let c = Controls::start(&ok, &Map::new(), &Map::new(), &sb.python(), warn).await;
+    assert_eq!(c.invalid(), None);
+    c.cleanup().await;
 }

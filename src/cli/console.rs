@@ -79,7 +79,7 @@ pub async fn run(mut args: RunArgs) -> u8 {
             return 1;
         }
     };
-    let (dir, rec) = match open_session(
+    let (dir, rec, notifier) = match open_session(
         args.session_dir.as_deref(),
         &prepared,
         &loaded.raw,
@@ -96,7 +96,10 @@ pub async fn run(mut args: RunArgs) -> u8 {
     for w in &prepared.warnings {
         let _ = rec.record(EventBody::Warning { message: w.clone() });
     }
-    drive(Drive { dir, rec, prepared, loaded, cfg, past: Vec::new(), journal_path: args.journal_path }).await
+    let code =
+        drive(Drive { dir, rec, prepared, loaded, cfg, past: Vec::new(), journal_path: args.journal_path }).await;
+    super::run::finish_notifier(notifier).await;
+    code
 }
 
 /// Everything needed to put a run on screen.

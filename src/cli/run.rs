@@ -120,7 +120,7 @@ pub fn open_session(
     origin: &str,
     mode: &str,
     durability: Durability,
-) -> Result<(PathBuf, Arc<Recorder>), String> {
+) -> Result<(PathBuf, Arc<Recorder>, Option<tokio::task::JoinHandle<()>>), String> {
     let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("session");
     let dir = session::dir::create(root, title).map_err(|e| format!("cannot create the session directory: {e}"))?;
     let frozen = dir.join(if origin.ends_with(".json") { "experiment.json" } else { "experiment.yaml" });
@@ -133,6 +133,15 @@ pub fn open_session(
         .map_err(|e| format!("cannot create the event log: {e}"))?;
     let rec = Arc::new(Recorder::new(log));
     rec.set_secrets(prepared.secret_values.clone());
+    // The notifier subscribes before the first event so it sees the start.
+    let notifier = crate::notify::from_doc(&prepared.experiment).map(|cfg| {
+        let title = rec.masker().mask_str(title);
+        let session = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let rec2 = Arc::clone(&rec);
+        crate::notify::spawn(rec.subscribe(), cfg, title, session, move |m| {
+            let _ = rec2.record(EventBody::Warning { message: m });
+        })
+    });
     rec.record(EventBody::SessionStarted {
         experiment: prepared.journal_copy.clone(),
         source: origin.to_string(),
@@ -144,7 +153,16 @@ pub fn open_session(
         cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
     })
     .map_err(|e| format!("cannot write the event log: {e}"))?;
-    Ok((dir, rec))
+    Ok((dir, rec, notifier))
+}
+
+/// Give pending notifications a moment to go out, never more than 5 s.
+pub async fn finish_notifier(handle: Option<tokio::task::JoinHandle<()>>) {
+    if let Some(mut h) = handle {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut h).await.is_err() {
+            h.abort();
+        }
+    }
 }
 
 /// Write `journal.json` into the session and at `extra` (the `--journal-path`).
@@ -202,7 +220,7 @@ pub async fn run(args: RunArgs) -> u8 {
     for w in &prepared.warnings {
         line("WARNING", w);
     }
-    let (dir, rec) = match open_session(
+    let (dir, rec, notifier) = match open_session(
         args.session_dir.as_deref(),
         &prepared,
         &loaded.raw,
@@ -233,6 +251,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let outcome = engine.run().await;
     let _ = rec.record(EventBody::SessionEnded);
     let _ = rec.sync();
+    finish_notifier(notifier).await;
     drop(engine);
     drop(rec);
     let _ = logger.await;

@@ -110,6 +110,11 @@ fn python_module(c: &Value) -> Option<&str> {
 }
 
 impl Controls {
+    /// Controls that do nothing, for runs that must not load any.
+    pub fn disabled() -> Self {
+        Self::none(&Value::Null, Arc::new(|_| {}))
+    }
+
     /// Nothing to do: no control declared.
     fn none(experiment: &Value, warn: Warn) -> Self {
         Self {
@@ -170,7 +175,8 @@ impl Controls {
             "secrets": secrets,
             "settings": null,
         });
-        if me.request(&init, "start-up").await.is_none() {
+        if me.request_slow(&init, "start-up").await.is_none() {
+            me.bridge = None;
             return me;
         }
         me.validate(&declared).await;
@@ -193,7 +199,7 @@ impl Controls {
                 Some(state) => *state,
                 None => {
                     let req = json!({"op": "import", "module": module});
-                    let Some(reply) = self.request(&req, &format!("the import of '{module}'")).await else {
+                    let Some(reply) = self.request_slow(&req, &format!("the import of '{module}'")).await else {
                         return;
                     };
                     let state = match (reply.get("ok"), text(&reply, "kind")) {
@@ -226,10 +232,12 @@ impl Controls {
             let Some(reply) = self.request(&req, &format!("validate_control of control '{name}'")).await else {
                 return;
             };
-            if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")) {
-                if self.invalid.is_none() {
-                    self.invalid = Some(format!("control '{name}' is not valid: {}", err.as_str().unwrap_or("")));
-                }
+            // chaos run logs the exception's own text and stops.
+            let refusal = reply.get("message").or_else(|| reply.get("interrupt")).and_then(Value::as_str);
+            if let Some(msg) = refusal
+                && self.invalid.is_none()
+            {
+                self.invalid = Some(msg.to_string());
             }
         }
     }
@@ -272,6 +280,14 @@ impl Controls {
         }
     }
 
+    /// [`Controls::request`] for start-up and imports (a longer time limit).
+    async fn request_slow(&self, req: &Value, what: &str) -> Option<Value> {
+        match self.bridge.as_ref()?.call_slow(req, what).await {
+            Reply::Answer(v) => Some(v),
+            Reply::Gone => None,
+        }
+    }
+
     /// True when there is no control to apply (none declared, none importable,
     /// or the interpreter could not start): the engine may skip every call.
     pub fn is_empty(&self) -> bool {
@@ -279,7 +295,8 @@ impl Controls {
     }
 
     /// Set when a control's `validate_control` raised: `chaos run` refuses such
-    /// an experiment (it logs the message as an error and exits 1).
+    /// an experiment before running anything (it logs this message as an
+    /// error and exits 1). The hooks still work; whether to run is the caller's call.
     pub fn invalid(&self) -> Option<&str> {
         self.invalid.as_deref()
     }
@@ -352,10 +369,12 @@ impl Controls {
     }
 
     /// `cleanup_control()` once per control name, then stop the interpreter.
-    pub async fn cleanup(mut self) {
-        if self.bridge.is_none() {
+    /// Later calls (and hooks) do nothing. Dropping `Controls` without it
+    /// kills the interpreter without running `cleanup_control`.
+    pub async fn cleanup(&self) {
+        let Some(bridge) = self.bridge.as_ref() else {
             return;
-        }
+        };
         let mut seen: Vec<String> = Vec::new();
         for c in merge::all_controls(&self.experiment) {
             let name = name_of(&c);
@@ -372,8 +391,6 @@ impl Controls {
                 (self.warn)(format!("cleanup_control of control '{name}' raised {err}"));
             }
         }
-        if let Some(b) = self.bridge.take() {
-            b.stop().await;
-        }
+        bridge.stop().await;
     }
 }

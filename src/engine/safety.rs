@@ -76,7 +76,7 @@ pub fn concise(v: &Value) -> Value {
         Value::Object(m) if m.contains_key("status") && (m.contains_key("body") || m.contains_key("stdout")) => {
             json!({"status": m.get("status")})
         }
-        Value::String(s) if s.len() > 200 => Value::String(format!("{}…", &s[..s.floor_char_boundary(200)])),
+        Value::String(s) if s.len() > 200 => Value::String(format!("{}…", s.chars().take(200).collect::<String>())),
         other => other.clone(),
     }
 }

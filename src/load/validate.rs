@@ -9,11 +9,18 @@
 //! ([`crate::load::python_inspect`]). To start it once, the walk runs twice:
 //! first recording the questions (assuming every answer is fine), then, if
 //! there were any, again with the answers.
+//!
+//! Playbooks (a top-level `gameday` key) get their own checks first (see
+//! [`playbook`]); [`validate_loaded`] and [`validate_file`] turn a problem's
+//! JSON pointer into file:line:column with the offending line ([`locate`]).
 mod activity;
 mod config;
 mod context;
 mod controls;
 mod experiment;
+pub mod locate;
+mod located;
+pub mod playbook;
 mod pyfmt;
 pub mod pyregex;
 mod tolerance;
@@ -21,6 +28,7 @@ mod tolerance;
 use crate::load::python_inspect::{self, DEFAULT_PYTHON, Query};
 use crate::model::RuntimeVars;
 use context::{Ctx, Oracle};
+pub use located::{LocatedError, locate_pointer, validate_file, validate_loaded};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -46,10 +54,36 @@ impl ValidationError {
     }
 }
 
-/// Validate an experiment. `Ok` carries warnings (deprecations, skipped controls).
+/// Validate an experiment, or a playbook (whose `experiment:` path is then
+/// taken relative to the current directory). `Ok` carries warnings
+/// (deprecations, skipped controls). A playbook problem's message starts
+/// with its JSON pointer; use [`validate_loaded`] for file:line:column.
 pub fn validate(doc: &Value, opts: &ValidateOptions) -> Result<Vec<String>, ValidationError> {
+    if crate::model::playbook::is_playbook(doc) {
+        return validate_playbook(doc, std::path::Path::new("."), opts)
+            .map_err(|p| ValidationError::new(p.to_string()));
+    }
+    two_pass(opts, |ctx| experiment::check(doc, ctx), ValidationError::new)
+}
+
+/// Validate a playbook whose `experiment:` paths start at `base_dir`.
+pub fn validate_playbook(
+    doc: &Value,
+    base_dir: &std::path::Path,
+    opts: &ValidateOptions,
+) -> Result<Vec<String>, playbook::Problem> {
+    two_pass(opts, |ctx| playbook::check(doc, base_dir, ctx), |m| ValidationError::new(m).into())
+}
+
+/// Run `check` once recording the questions for Python, ask them all at
+/// once, then run it again with the answers.
+fn two_pass<E>(
+    opts: &ValidateOptions,
+    check: impl Fn(&mut Ctx) -> Result<(), E>,
+    error: impl Fn(String) -> E,
+) -> Result<Vec<String>, E> {
     let mut first = Ctx::new(opts, Oracle::Recording(Vec::new()));
-    let outcome = experiment::check(doc, &mut first);
+    let outcome = check(&mut first);
     let queries = first.take_queries();
     if queries.is_empty() {
         return outcome.map(|()| first.warnings);
@@ -64,11 +98,11 @@ pub fn validate(doc: &Value, opts: &ValidateOptions) -> Result<Vec<String>, Vali
             warnings.push(format!("control modules were not checked: {e}"));
             return outcome.map(|()| warnings);
         }
-        Err(e) => return Err(ValidationError::new(e.to_string())),
+        Err(e) => return Err(error(e.to_string())),
     };
     let answered: HashMap<Query, _> = queries.into_iter().zip(answers).collect();
     let mut second = Ctx::new(opts, Oracle::Answered(answered));
-    experiment::check(doc, &mut second)?;
+    check(&mut second)?;
     Ok(second.warnings)
 }
 

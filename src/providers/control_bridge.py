@@ -87,7 +87,7 @@ def _call(req):
         if _is_interrupt(x) or isinstance(x, (SystemExit, KeyboardInterrupt)):
             msg = str(x) if _is_interrupt(x) else _describe(x)
             return {"interrupt": msg}
-        return {"error": _describe(x)}
+        return {"error": _describe(x), "message": str(x)}
     return {"ok": True, "declared": True}
 
 

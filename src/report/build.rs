@@ -79,8 +79,12 @@ impl Builder {
     }
 
     fn push(&mut self, ev: &Event, kind: &str, text: String, who: Option<String>, link: Option<String>) -> usize {
-        let human =
-            matches!(kind, "note" | "observation" | "weakness" | "decision-note" | "question" | "action" | "milestone");
+        // Everything but the engine's own records was written by a person
+        // (any observation kind, custom ones included, and milestones).
+        let human = !matches!(
+            kind,
+            "start" | "phase" | "decision" | "verdict" | "step" | "stop" | "warning" | "safeguard" | "end"
+        );
         let r = self.rep();
         r.timeline.push(TimelineEntry {
             id: format!("ev-{}", ev.seq),

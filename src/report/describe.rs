@@ -104,9 +104,7 @@ pub fn step(entry: &Value, slot: Slot<'_>) -> Step {
 
 /// The participant version of a step: only its place and outcome remain.
 pub fn hide(step: &mut Step) {
-    let word =
-        if step.phase == "stopping" { "Halt action".to_string() } else { format!("{} step", title_case(&step.phase)) };
-    step.name = format!("{word} {}", step.number);
+    step.name = super::HIDDEN.into();
     step.provider = Some(super::HIDDEN.into());
     step.tolerance = None;
     step.value = None;
@@ -114,14 +112,6 @@ pub fn hide(step: &mut Step) {
     step.exception = step.exception.as_ref().map(|_| super::HIDDEN.into());
     step.reason = step.reason.as_ref().map(|_| super::HIDDEN.into());
     step.hidden = true;
-}
-
-fn title_case(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

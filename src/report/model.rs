@@ -28,6 +28,10 @@ pub struct Report {
     pub decisions: Vec<DecisionRec>,
     pub stops: Vec<StopRec>,
     pub warnings: Vec<Timed>,
+    /// Not serialized with the report: renderers get them grouped by kind
+    /// (and the JSON section lists them itself), so 100,000 notes are not
+    /// copied twice into the template context.
+    #[serde(skip)]
     pub observations: Vec<Obs>,
     pub milestones: Vec<MilestoneRec>,
     pub durations: Durations,

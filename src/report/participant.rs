@@ -44,7 +44,7 @@ pub fn apply(r: &mut Report) {
     }
     for e in &mut r.timeline {
         let hides_reason = e.kind == "decision" && e.link.as_ref().is_some_and(|a| hidden_anchors.contains(a));
-        e.text = if hides_reason { format!("{} ({HIDDEN})", redact(cut_reason(&e.text))) } else { redact(&e.text) };
+        e.text = if hides_reason { redact(cut_reason(&e.text)) } else { redact(&e.text) };
     }
     for w in &mut r.warnings {
         w.text = redact(&w.text);

@@ -32,6 +32,8 @@ pub struct Band {
     pub x: f64,
     pub w: f64,
     pub label: String,
+    /// Whether the band is wide enough to print its label (else only its tooltip).
+    pub show_label: bool,
     pub class: String,
     pub link: String,
 }
@@ -123,6 +125,7 @@ pub fn layout(r: &Report) -> Svg {
         bands.push(Band {
             x: x(a),
             w: (x(b) - x(a)).max(3.0),
+            show_label: x(b) - x(a) >= 60.0,
             label: label.to_string(),
             class: format!("b-{class}"),
             link: link.into(),
@@ -170,7 +173,7 @@ pub fn layout(r: &Report) -> Svg {
         pins.push(Pin {
             x: x(m.t),
             y: MILESTONE_Y,
-            letter: m.milestone.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default(),
+            letter: milestone_letter(&m.milestone).into(),
             class: "k-milestone".into(),
             title: format!("{} milestone: {}", t_plus(m.t), m.milestone),
             link: m.anchor.clone(),
@@ -192,6 +195,18 @@ pub fn layout(r: &Report) -> Svg {
         })
         .collect();
     Svg { width: WIDTH, height: HEIGHT, bands, marks, pins, stops, ticks, axis_y: AXIS_Y }
+}
+
+/// Milestones are numbered as their keys (1–4), so "detected" and
+/// "diagnosed" do not share a letter.
+fn milestone_letter(m: &str) -> &'static str {
+    match m {
+        "detected" => "1",
+        "diagnosed" => "2",
+        "mitigated" => "3",
+        "recovered" => "4",
+        _ => "M",
+    }
 }
 
 fn all_steps(r: &Report) -> impl Iterator<Item = &Step> {

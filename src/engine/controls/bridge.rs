@@ -23,6 +23,8 @@ pub enum Reply {
 
 struct Live {
     child: Child,
+    /// Forwards the interpreter's stderr; done once the pipe closes.
+    output: Option<tokio::task::JoinHandle<()>>,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     pgid: u32,
@@ -66,23 +68,37 @@ impl Bridge {
             warn("the controls' Python process has no pipes; the controls are skipped".into());
             return None;
         };
-        if let Some(stderr) = child.stderr.take() {
+        let output = child.stderr.take().map(|stderr| {
             // Whatever controls print, line by line, so the pipe never fills up.
             let w = warn.clone();
             tokio::spawn(async move {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    w(format!("control output: {line}"));
+                let mut reader = BufReader::new(stderr);
+                let mut line = Vec::new();
+                while reader.read_until(b'\n', &mut line).await.is_ok_and(|n| n > 0) {
+                    let text = String::from_utf8_lossy(&line);
+                    w(format!("control output: {}", text.trim_end_matches(['\n', '\r'])));
+                    line.clear();
                 }
-            });
-        }
-        let live = Live { child, stdin, stdout: BufReader::new(stdout), pgid };
+            })
+        });
+        let live = Live { child, output, stdin, stdout: BufReader::new(stdout), pgid };
         Some(Self { live: Mutex::new(Some(live)), timeout, warn })
     }
 
-    /// Send one request and wait for its reply. `what` names the call in
-    /// warnings.
+    /// Send one request and wait for its reply, within the time limit per
+    /// call. `what` names the call in warnings.
     pub async fn call(&self, request: &Value, what: &str) -> Reply {
+        self.call_within(request, what, self.timeout).await
+    }
+
+    /// Like [`Bridge::call`] for start-up work (starting Python, importing
+    /// modules), which gets at least [`super::DEFAULT_TIMEOUT`]: a short hook
+    /// limit must not turn a slow import on a busy machine into a dead bridge.
+    pub async fn call_slow(&self, request: &Value, what: &str) -> Reply {
+        self.call_within(request, what, self.timeout.max(super::DEFAULT_TIMEOUT)).await
+    }
+
+    async fn call_within(&self, request: &Value, what: &str, limit: Duration) -> Reply {
         let mut guard = self.live.lock().await;
         let Some(live) = guard.as_mut() else {
             return Reply::Gone;
@@ -102,14 +118,14 @@ impl Bridge {
             let n = live.stdout.read_line(&mut reply).await?;
             Ok::<_, std::io::Error>((n, reply))
         };
-        let problem = match tokio::time::timeout(self.timeout, exchange).await {
+        let problem = match tokio::time::timeout(limit, exchange).await {
             Ok(Ok((n, reply))) if n > 0 => match serde_json::from_str::<Value>(&reply) {
                 Ok(v) => return Reply::Answer(v),
                 Err(e) => format!("gave an unreadable answer ({e})"),
             },
             Ok(Ok(_)) => "ended unexpectedly".to_string(),
             Ok(Err(e)) => format!("could not be reached ({e})"),
-            Err(_) => format!("did not answer within {}s", self.timeout.as_secs_f64()),
+            Err(_) => format!("did not answer within {}s", limit.as_secs_f64()),
         };
         if let Some(mut dead) = guard.take() {
             crate::providers::process::kill_group(dead.pgid);
@@ -123,8 +139,8 @@ impl Bridge {
     }
 
     /// Ask the bridge to exit, then make sure it (and anything it started) is gone.
-    pub async fn stop(self) {
-        let Some(mut live) = self.live.into_inner() else {
+    pub async fn stop(&self) {
+        let Some(mut live) = self.live.lock().await.take() else {
             return;
         };
         let _ = live.stdin.write_all(b"{\"op\": \"exit\"}\n").await;
@@ -135,5 +151,9 @@ impl Bridge {
             let _ = live.child.wait().await;
         }
         crate::providers::process::kill_group(live.pgid);
+        if let Some(output) = live.output {
+            // Let the last lines a control printed be reported before we return.
+            let _ = tokio::time::timeout(Duration::from_secs(2), output).await;
+        }
     }
 }
