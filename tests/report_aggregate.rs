@@ -176,7 +176,7 @@ fn aggregate_of_chaos_journals_and_gameday_sessions() {
     // The fixed session brings its action item, decisions and weaknesses.
     let orders = &by_title("Orders API under latency")[0];
     assert_eq!(orders["weaknesses"], 1);
-    assert_eq!(orders["decisions"], 5);
+    assert_eq!(orders["decisions"], 6);
     assert_eq!(orders["time_to_recover"], 317.9);
     assert_eq!(json["actions"][0]["owner"], "Kim");
     // Every report still carries its Chaos Toolkit journal.

@@ -1,7 +1,7 @@
 //! What a session already did before the console died, so a resumed run
 //! continues where it was: finished steps are not run again, a step that was
 //! running is shown as interrupted and offered again, and a STOP stays a STOP.
-use crate::session::event::{Event, EventBody, Phase};
+use crate::session::event::{DecisionKind, Event, EventBody, Phase};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -31,6 +31,8 @@ pub struct History {
     pub max_run: u64,
     /// Process groups of activities that never finished (to be killed).
     pub leftover_groups: Vec<u32>,
+    /// The readiness gate was passed (or overridden) already.
+    pub readiness_done: bool,
 }
 
 impl History {
@@ -75,6 +77,9 @@ impl History {
                     h.stopped = Some((who.clone(), source.clone(), reason.clone()));
                 }
                 EventBody::RunFinished { .. } => h.run_finished = true,
+                EventBody::Decision { phase: Phase::Readiness, decision, .. } if *decision != DecisionKind::Abort => {
+                    h.readiness_done = true;
+                }
                 _ => {}
             }
         }

@@ -10,6 +10,7 @@ pub mod options;
 pub mod platform;
 pub mod prepare;
 pub mod pyvalue;
+pub mod readiness;
 pub mod runner;
 pub mod safety;
 pub mod stop;

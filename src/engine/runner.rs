@@ -263,7 +263,13 @@ impl Engine {
                 Vec::new()
             }
         };
-        let halted = self.main_phases(with_ssh).await;
+        let mut halted = Ok(());
+        if super::readiness::is_playbook(&self.experiment) && !self.history.readiness_done {
+            halted = self.readiness().await;
+        }
+        if halted.is_ok() {
+            halted = self.main_phases(with_ssh).await;
+        }
         match halted {
             Err(Halt::Interrupted) => self.set_status("interrupted"),
             Err(Halt::Aborted) => self.set_status("aborted"),
@@ -309,6 +315,69 @@ impl Engine {
         self.record(EventBody::PhaseChanged { phase: Phase::Ended });
         let _ = self.rec.sync();
         Outcome { status, deviated }
+    }
+
+    /// The readiness gate: check what can be checked, then ask for the go.
+    async fn readiness(self: &Arc<Self>) -> Result<(), Halt> {
+        use super::readiness::{missing, plan_items, run_checks};
+        self.record(EventBody::PhaseChanged { phase: Phase::Readiness });
+        let mut items = plan_items(&self.experiment);
+        let cancel = self.stop.token_beyond(0);
+        run_checks(&self.experiment, &mut items, &self.configuration, &self.secrets, &self.opts.python, &cancel).await;
+        cancel.cancel();
+        if self.stopped() {
+            return Err(Halt::Interrupted);
+        }
+        let items_json = serde_json::to_value(&items).unwrap_or(Value::Null);
+        self.record(EventBody::ReadinessChecked { items: items_json.clone() });
+        let proposal = Proposal {
+            phase: Phase::Readiness,
+            index: 0,
+            name: "readiness gate".into(),
+            preview: json!({"items": items_json}),
+            manual: false,
+        };
+        self.record(EventBody::Proposal { phase: Phase::Readiness, index: 0, name: proposal.name.clone() });
+        let decision = tokio::select! {
+            biased;
+            _ = self.stop.wait_beyond(0) => return Err(Halt::Interrupted),
+            d = self.approver.decide(&proposal) => d,
+        };
+        self.record(EventBody::Decision {
+            phase: Phase::Readiness,
+            index: 0,
+            name: proposal.name.clone(),
+            decision: decision.kind.clone(),
+            who: decision.who.clone(),
+            reason: decision.reason.clone(),
+        });
+        match decision.kind {
+            DecisionKind::Abort => {
+                // Nothing ran yet: there is nothing to roll back.
+                self.stop.stop(super::stop::StopRequest {
+                    who: decision.who,
+                    source: "abort".into(),
+                    reason: decision.reason.or_else(|| Some("not ready".into())),
+                    skip_rollbacks: true,
+                });
+                Err(Halt::Interrupted)
+            }
+            _ => {
+                let gaps = missing(&items);
+                if self.opts.headless && !gaps.is_empty() {
+                    // Nobody can tick items in a headless run: say so, as an override.
+                    self.record(EventBody::Decision {
+                        phase: Phase::Readiness,
+                        index: 0,
+                        name: proposal.name,
+                        decision: DecisionKind::Override,
+                        who: "auto".into(),
+                        reason: Some(format!("headless run; not ready: {}", gaps.join("; "))),
+                    });
+                }
+                Ok(())
+            }
+        }
     }
 
     async fn main_phases(self: &Arc<Self>, with_ssh: bool) -> Result<(), Halt> {
@@ -637,6 +706,7 @@ impl Engine {
                             return Ran::NotStarted;
                         }
                         DecisionKind::Done | DecisionKind::Failed => manual_result = Some(d),
+                        DecisionKind::Override => {}
                     },
                 }
             }

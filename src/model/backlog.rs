@@ -367,7 +367,9 @@ fn card(item: &Value, pointer: &str) -> Field<Card> {
 fn scale(map: &Map<String, Value>, key: &str, pointer: &str, id: &str) -> Field<u8> {
     let expected = format!("the {key} of card '{id}' must be a whole number from 1 to 5");
     match get(map, key) {
-        None => Err(FieldError::new(pointer, format!("card '{id}' has no `{key}`; {}", &expected[4..]))),
+        None => {
+            Err(FieldError::new(pointer, format!("card '{id}' has no `{key}`; add one, a whole number from 1 to 5")))
+        }
         Some(v) => match v.as_u64() {
             Some(n @ 1..=5) => Ok(n as u8),
             _ => Err(FieldError::new(join(pointer, key), format!("{expected}, not {}", short(v)))),

@@ -32,6 +32,7 @@ pub fn decision_word(d: &DecisionKind) -> &'static str {
         DecisionKind::Abort => "abort",
         DecisionKind::Done => "done",
         DecisionKind::Failed => "failed",
+        DecisionKind::Override => "override",
     }
 }
 

@@ -1,7 +1,7 @@
 //! Markdown and HTML through minijinja templates. The HTML template is
 //! auto-escaped (its name ends in `.html`), so nothing from a session can
 //! inject markup; the Markdown filters escape what Markdown would interpret.
-use super::model::{Obs, Report};
+use super::model::{DecisionRec, Obs, Report};
 use super::svg::{self, Svg};
 use super::text;
 use crate::session::recorder::Masker;
@@ -40,6 +40,8 @@ struct View<'a> {
     weaknesses: Vec<&'a Obs>,
     actions: Vec<&'a Obs>,
     questions: Vec<&'a Obs>,
+    /// Starts that overrode a readiness gate that was not green.
+    overrides: Vec<&'a DecisionRec>,
     during_met: usize,
     has_plan: bool,
     svg: Option<Svg>,
@@ -130,6 +132,7 @@ pub fn session(r: &Report, html: bool, masker: Option<&Masker>) -> Result<String
         weaknesses: of("weakness"),
         actions: of("action"),
         questions: of("question"),
+        overrides: r.decisions.iter().filter(|d| d.decision == "override").collect(),
         during_met: r.steady_states.during.iter().filter(|h| h.met == Some(true)).count(),
         has_plan: !r.plan.is_empty(),
         svg: html.then(|| svg::layout(r)),

@@ -44,6 +44,8 @@ pub enum DecisionKind {
     /// Manual step outcomes.
     Done,
     Failed,
+    /// Start although the readiness gate is not green (the reason says why).
+    Override,
 }
 
 /// One recorded event.
@@ -95,6 +97,37 @@ pub enum EventBody {
         who: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+    },
+    /// The readiness list as checked before the gate (approvals, safety
+    /// monitor, environment, preflight items and automated checks).
+    ReadinessChecked {
+        items: Value,
+    },
+    /// A person ticked (or unticked) a preflight item.
+    ReadinessTicked {
+        id: String,
+        label: String,
+        ticked: bool,
+        who: String,
+    },
+    /// A manual step's or the Game Day's time box: 80 % used, or overrun.
+    Timebox {
+        /// The step's name, or "game day" for the whole day.
+        name: String,
+        /// `warning` or `overrun`.
+        state: String,
+        limit: f64,
+        elapsed: f64,
+    },
+    /// The facilitator froze the Game Day clock (the book's "Stop!" that
+    /// suspends without ending) …
+    ClockSuspended {
+        who: String,
+    },
+    /// … and started it again; `suspended` seconds are not counted in T+.
+    ClockResumed {
+        who: String,
+        suspended: f64,
     },
     HypothesisStarted {
         phase: Phase,

@@ -132,6 +132,18 @@ impl Recorder {
         self.log.lock().map(|l| l.t_plus()).unwrap_or(0.0)
     }
 
+    /// Freeze the T+ clock.
+    pub fn suspend_clock(&self) {
+        if let Ok(mut l) = self.log.lock() {
+            l.suspend();
+        }
+    }
+
+    /// Unfreeze it; returns the seconds it was frozen.
+    pub fn resume_clock(&self) -> f64 {
+        self.log.lock().map(|mut l| l.resume()).unwrap_or(0.0)
+    }
+
     /// Exclude suspended time from T+.
     pub fn exclude(&self, secs: f64) {
         if let Ok(mut l) = self.log.lock() {

@@ -28,6 +28,8 @@ pub struct EventLog {
     clock: Instant,
     /// Seconds of T+ that do not count (a suspended clock).
     offset: f64,
+    /// While the clock is suspended: since when.
+    suspended_at: Option<Instant>,
     durability: Durability,
 }
 
@@ -42,6 +44,7 @@ impl EventLog {
             started_at: Utc::now(),
             clock: Instant::now(),
             offset: 0.0,
+            suspended_at: None,
             durability,
         })
     }
@@ -64,6 +67,7 @@ impl EventLog {
             started_at,
             clock: Instant::now(),
             offset: -(elapsed - drift),
+            suspended_at: None,
             durability,
         })
     }
@@ -78,9 +82,30 @@ impl EventLog {
         self.started_at
     }
 
-    /// Current T+ in seconds.
+    /// Current T+ in seconds (frozen while the clock is suspended).
     pub fn t_plus(&self) -> f64 {
-        (self.clock.elapsed().as_secs_f64() - self.offset).max(0.0)
+        let now = match self.suspended_at {
+            Some(at) => at.duration_since(self.clock).as_secs_f64(),
+            None => self.clock.elapsed().as_secs_f64(),
+        };
+        (now - self.offset).max(0.0)
+    }
+
+    /// Freeze T+ (no-op when already frozen).
+    pub fn suspend(&mut self) {
+        self.suspended_at.get_or_insert_with(Instant::now);
+    }
+
+    /// Unfreeze T+; returns how long it was frozen (0 when it was not).
+    pub fn resume(&mut self) -> f64 {
+        match self.suspended_at.take() {
+            Some(at) => {
+                let secs = at.elapsed().as_secs_f64();
+                self.offset += secs;
+                secs
+            }
+            None => 0.0,
+        }
     }
 
     /// Exclude `secs` from T+ from now on (suspended clock).

@@ -96,6 +96,10 @@ pub enum Modal {
     Author(TextArea<'static>),
     QuitConfirm,
     Search(TextArea<'static>),
+    /// Type the production environment's name to confirm it.
+    EnvConfirm(TextArea<'static>),
+    /// Start although the gate is not green: a reason is required.
+    Override(TextArea<'static>),
 }
 
 impl Modal {
@@ -208,6 +212,20 @@ pub struct App {
     pub frozen_now: Option<Instant>,
     pub help_scroll: usize,
     pub safeguards: Vec<SafeguardView>,
+    /// The readiness gate, while it waits.
+    pub readiness: Option<super::readiness::ReadinessView>,
+    /// When the waiting decision arrived (manual-step time boxes count from it).
+    pub pending_since: Option<Instant>,
+    /// Seconds the clock was suspended while the current decision waited.
+    pub pending_suspended: f64,
+    /// Time box states already recorded: (name, state).
+    pub timebox_recorded: std::collections::HashSet<(String, String)>,
+    /// The Game Day's planned length (`when.duration`), seconds.
+    pub gameday_duration: Option<f64>,
+    /// Planned T+ offsets of manual steps (`at: T+15m`), by (phase, index).
+    pub planned_at: HashMap<(Phase, usize), f64>,
+    /// While suspended: since when, and the frozen T+.
+    pub suspended: Option<(Instant, f64)>,
     next_note_id: u64,
 }
 
@@ -278,6 +296,17 @@ impl App {
             frozen_now: None,
             help_scroll: 0,
             safeguards: Vec::new(),
+            readiness: None,
+            pending_since: None,
+            pending_suspended: 0.0,
+            timebox_recorded: Default::default(),
+            gameday_duration: experiment
+                .get("when")
+                .and_then(|w| w.get("duration"))
+                .and_then(|d| crate::model::duration::parse(d).ok())
+                .map(|d| d.as_secs_f64()),
+            planned_at: planned_offsets(experiment),
+            suspended: None,
             next_note_id: 1,
         }
     }
@@ -368,6 +397,7 @@ impl App {
                     DecisionKind::Abort => "aborted at",
                     DecisionKind::Done => "marked done",
                     DecisionKind::Failed => "marked failed",
+                    DecisionKind::Override => "overrode",
                 };
                 self.push_log(ev, "decision", format!("{word} '{name}'{why}"), Some(who.clone()), false);
             }
@@ -486,6 +516,30 @@ impl App {
                     self.push_log(ev, "safeguard", text, None, false);
                 }
             }
+            EventBody::Timebox { name, state, limit, elapsed } => {
+                let text = match state.as_str() {
+                    "overrun" => format!("time box OVERRUN: '{name}' ({} planned)", human(*limit)),
+                    _ => format!("time box: '{name}' has used {} of {}", human(*elapsed), human(*limit)),
+                };
+                self.push_log(ev, "timebox", text, None, false);
+            }
+            EventBody::ClockSuspended { who } => {
+                self.push_log(ev, "clock", "clock suspended".into(), Some(who.clone()), false);
+            }
+            EventBody::ClockResumed { who, suspended } => {
+                self.push_log(
+                    ev,
+                    "clock",
+                    format!("clock resumed after {}", human(*suspended)),
+                    Some(who.clone()),
+                    false,
+                );
+                self.suspended = None;
+            }
+            EventBody::ReadinessTicked { label, ticked, who, .. } => {
+                let word = if *ticked { "ticked" } else { "unticked" };
+                self.push_log(ev, "readiness", format!("{word}: {label}"), Some(who.clone()), false);
+            }
             EventBody::Warning { message } => {
                 self.push_log(ev, "warning", message.clone(), None, false);
             }
@@ -549,6 +603,15 @@ impl App {
 
     /// A new decision is waiting.
     pub fn propose(&mut self, pending: Pending) {
+        self.pending_since = Some(Instant::now());
+        self.pending_suspended = 0.0;
+        if pending.proposal.phase == Phase::Readiness {
+            self.readiness = Some(super::readiness::ReadinessView::from_preview(
+                &pending.proposal.preview,
+                self.environment.clone(),
+                self.production,
+            ));
+        }
         self.previews.insert((pending.proposal.phase, pending.proposal.index), pending.proposal.preview.clone());
         if let Some(i) = self.step_index(pending.proposal.phase, pending.proposal.index) {
             self.steps[i].state = StepState::Waiting;
@@ -558,6 +621,10 @@ impl App {
     }
 
     fn decide(&mut self, kind: DecisionKind, reason: Option<String>) {
+        self.pending_since = None;
+        if self.pending.as_ref().is_some_and(|p| p.proposal.phase == Phase::Readiness) {
+            self.readiness = None;
+        }
         if let Some(p) = self.pending.take() {
             let _ = p.reply.send(Decision { kind, who: self.author.clone(), reason: reason.filter(|r| !r.is_empty()) });
         }
@@ -631,6 +698,8 @@ impl App {
                     | Modal::StopReason(_)
                     | Modal::Author(_)
                     | Modal::Search(_)
+                    | Modal::EnvConfirm(_)
+                    | Modal::Override(_)
             );
             if !(editing && printable) {
                 self.press_stop("key");
@@ -674,6 +743,41 @@ impl App {
                     _ => {}
                 }
                 Modal::Help
+            }
+            Modal::EnvConfirm(mut t) => {
+                if key.code == KeyCode::Esc {
+                    Modal::None
+                } else if enter {
+                    let typed = text_of(&t);
+                    let confirmed = self.readiness.as_mut().is_some_and(|r| r.confirm_environment(&typed));
+                    if confirmed {
+                        self.flash = Some("Environment confirmed.".into());
+                        Modal::None
+                    } else {
+                        self.flash = Some("That is not the environment's name.".into());
+                        Modal::EnvConfirm(t)
+                    }
+                } else {
+                    t.input(key);
+                    Modal::EnvConfirm(t)
+                }
+            }
+            Modal::Override(mut t) => {
+                if key.code == KeyCode::Esc {
+                    Modal::None
+                } else if enter {
+                    let reason = text_of(&t);
+                    if reason.is_empty() {
+                        self.flash = Some("An override needs a reason.".into());
+                        return Modal::Override(t);
+                    }
+                    let missing = self.readiness.as_ref().map(|r| r.missing().join("; ")).unwrap_or_default();
+                    self.decide(DecisionKind::Override, Some(format!("{reason} (not ready: {missing})")));
+                    Modal::None
+                } else {
+                    t.input(key);
+                    Modal::Override(t)
+                }
             }
             Modal::QuitConfirm => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
@@ -858,7 +962,114 @@ impl App {
         }
     }
 
+    fn on_readiness_key(&mut self, key: KeyEvent, action: Option<Action>) -> bool {
+        let Some(r) = self.readiness.as_mut() else { return false };
+        match (key.code, action) {
+            (KeyCode::Char(' '), _) => {
+                if let Some(item) = r.toggle() {
+                    let (id, label, ticked) = (item.id.clone(), item.label.clone(), item.ok);
+                    if let Err(e) =
+                        self.rec.record(EventBody::ReadinessTicked { id, label, ticked, who: self.author.clone() })
+                    {
+                        self.flash = Some(format!("NOT SAVED: {e}"));
+                    }
+                }
+                true
+            }
+            (KeyCode::Char('e'), _) if r.needs_typed_environment() => {
+                let env = r.environment.clone().unwrap_or_default();
+                self.modal = Modal::EnvConfirm(single_line(&format!("Type '{env}' to confirm (Enter, Esc cancels)")));
+                true
+            }
+            (_, Some(Action::Up)) => {
+                r.move_by(-1);
+                true
+            }
+            (_, Some(Action::Down)) => {
+                r.move_by(1);
+                true
+            }
+            (_, Some(Action::Confirm)) => {
+                if r.all_ok() {
+                    self.decide(DecisionKind::Confirm, Some("ready".into()));
+                } else {
+                    self.modal = Modal::Override(single_line("Not everything is ready. Why start anyway? (required)"));
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn toggle_suspend(&mut self) {
+        match self.suspended.take() {
+            None => {
+                self.rec.suspend_clock();
+                let t = self.rec.t_plus();
+                self.suspended = Some((Instant::now(), t));
+                let _ = self.rec.record(EventBody::ClockSuspended { who: self.author.clone() });
+                self.flash = Some("Clock suspended: press p to resume.".into());
+            }
+            Some((since, _)) => {
+                let secs = self.rec.resume_clock();
+                if self.pending_since.is_some() {
+                    self.pending_suspended += since.elapsed().as_secs_f64();
+                }
+                let _ = self.rec.record(EventBody::ClockResumed { who: self.author.clone(), suspended: secs });
+                self.flash = Some(format!("Clock resumed after {:.0}s.", secs));
+            }
+        }
+    }
+
+    /// Record time-box warnings (80 %) and overruns, for the waiting manual
+    /// step and for the whole Game Day. Called on every tick.
+    pub fn check_timeboxes(&mut self) {
+        if self.suspended.is_some() {
+            return;
+        }
+        let mut due = Vec::new();
+        if let (Some(p), Some(since)) = (&self.pending, self.pending_since)
+            && p.proposal.manual
+            && let Some(limit) = p
+                .proposal
+                .preview
+                .get("timebox")
+                .and_then(|t| crate::model::duration::parse(t).ok())
+                .map(|d| d.as_secs_f64())
+                .filter(|l| *l > 0.0)
+        {
+            let elapsed = (since.elapsed().as_secs_f64() - self.pending_suspended).max(0.0);
+            due.push((p.proposal.name.clone(), limit, elapsed));
+        }
+        if let Some(limit) = self.gameday_duration.filter(|l| *l > 0.0)
+            && self.run_active()
+        {
+            due.push(("game day".to_string(), limit, self.rec.t_plus()));
+        }
+        for (name, limit, elapsed) in due {
+            for (state, at) in [("warning", 0.8 * limit), ("overrun", limit)] {
+                let key = (name.clone(), state.to_string());
+                if elapsed >= at && !self.timebox_recorded.contains(&key) {
+                    self.timebox_recorded.insert(key);
+                    let _ =
+                        self.rec.record(EventBody::Timebox { name: name.clone(), state: state.into(), limit, elapsed });
+                }
+            }
+        }
+    }
+
     fn on_screen_key(&mut self, key: KeyEvent, action: Option<Action>) {
+        if action == Some(Action::Suspend) {
+            self.toggle_suspend();
+            return;
+        }
+        if self.suspended.is_some() && matches!(action, Some(Action::Confirm | Action::Skip)) {
+            self.flash = Some("The clock is suspended: press p to resume before deciding.".into());
+            return;
+        }
+        if self.on_readiness_key(key, action) {
+            return;
+        }
         let Some(action) = action else { return };
         let manual = self.pending.as_ref().is_some_and(|p| p.proposal.manual);
         match action {
@@ -905,6 +1116,7 @@ impl App {
                 };
                 self.timeline_scroll = 0;
             }
+            Action::Suspend => {}
             Action::Help => {
                 self.help_scroll = 0;
                 self.modal = Modal::Help;
@@ -958,4 +1170,24 @@ pub fn render_output(output: &Value, live: &str) -> String {
         }
         other => serde_json::to_string_pretty(other).unwrap_or_default(),
     }
+}
+
+fn human(secs: f64) -> String {
+    crate::model::duration::human(std::time::Duration::from_secs_f64(secs.max(0.0)))
+}
+
+/// Planned `at: T+15m` offsets of manual steps, in seconds.
+fn planned_offsets(experiment: &Value) -> HashMap<(Phase, usize), f64> {
+    let mut out = HashMap::new();
+    for (phase, key) in [(Phase::Method, "method"), (Phase::Rollbacks, "rollbacks")] {
+        for (i, a) in experiment.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let Some(at) = a.get("at").and_then(Value::as_str)
+                && let Ok(d) =
+                    crate::model::duration::parse_str(at.trim().trim_start_matches("T+").trim_start_matches('+'))
+            {
+                out.insert((phase, i), d.as_secs_f64());
+            }
+        }
+    }
+    out
 }

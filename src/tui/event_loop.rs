@@ -77,7 +77,9 @@ fn handle_term_event(app: &mut App, ev: TermEvent, stop_rect: Rect) -> bool {
                 | Modal::StopReason(t)
                 | Modal::Author(t)
                 | Modal::Search(t)
-                | Modal::ManualFailed(t) => {
+                | Modal::ManualFailed(t)
+                | Modal::EnvConfirm(t)
+                | Modal::Override(t) => {
                     t.insert_str(text.replace(['\n', '\r'], " "));
                 }
                 _ => {}
@@ -251,6 +253,7 @@ pub async fn run_console(
                     }
                 }
                 app.t_plus = app.rec.t_plus();
+                app.check_timeboxes();
                 let second = app.t_plus as i64;
                 let running = app.output.started.is_some() && app.output.finished.is_none();
                 // Redraw for the clock only when what it shows changes.

@@ -20,6 +20,7 @@ pub enum Action {
     Mitigated,
     Recovered,
     SwitchAuthor,
+    Suspend,
     Timeline,
     Search,
     Filter,
@@ -34,7 +35,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::Confirm,
         Action::Skip,
         Action::Abort,
@@ -45,6 +46,7 @@ impl Action {
         Action::Mitigated,
         Action::Recovered,
         Action::SwitchAuthor,
+        Action::Suspend,
         Action::Timeline,
         Action::Search,
         Action::Filter,
@@ -70,6 +72,7 @@ impl Action {
             Action::Mitigated => "mitigated",
             Action::Recovered => "recovered",
             Action::SwitchAuthor => "author",
+            Action::Suspend => "suspend",
             Action::Timeline => "timeline",
             Action::Search => "search",
             Action::Filter => "filter",
@@ -96,6 +99,7 @@ impl Action {
             Action::Mitigated => "Milestone: the impact was mitigated",
             Action::Recovered => "Milestone: the system recovered",
             Action::SwitchAuthor => "Change who is writing observations",
+            Action::Suspend => "Suspend or resume the Game Day clock (T+ stops)",
             Action::Timeline => "Switch between the Run screen and the Timeline",
             Action::Search => "Search the Timeline",
             Action::Filter => "Filter the Timeline by kind",
@@ -230,6 +234,7 @@ impl Default for Keymap {
         b.insert(Action::Mitigated, keys(&["3"]));
         b.insert(Action::Recovered, keys(&["4"]));
         b.insert(Action::SwitchAuthor, keys(&["u"]));
+        b.insert(Action::Suspend, keys(&["p"]));
         b.insert(Action::Timeline, keys(&["t"]));
         b.insert(Action::Search, keys(&["/"]));
         b.insert(Action::Filter, keys(&["f"]));

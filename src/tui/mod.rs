@@ -6,6 +6,7 @@ pub mod config;
 pub mod event_loop;
 pub mod home;
 pub mod keymap;
+pub mod readiness;
 pub mod steps;
 pub mod terminal;
 pub mod theme;

@@ -65,6 +65,9 @@ experiment = {
 
 ev(0.0, "session_started", experiment=experiment, source="playbooks/orders.yaml", mode="console",
    platform="Linux", node="gameday-host", facilitator="Alex", argv=["gameday", "run", "playbooks/orders.yaml"], cwd="/srv")
+ev(0.2, "phase_changed", phase="readiness")
+ev(0.3, "decision", phase="readiness", index=0, name="readiness", decision="override", who="Alex",
+   reason="the metrics page is not open yet (not ready: preflight 2)")
 ev(0.5, "phase_changed", phase="before")
 ev(0.6, "hypothesis_started", phase="before")
 ev(0.7, "activity_started", run=1, phase="before", index=0, activity=HEALTH, start=iso(0.7))

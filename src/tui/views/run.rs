@@ -11,6 +11,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
         Layout::vertical([Constraint::Length(1), Constraint::Min(8), Constraint::Length(log_h), Constraint::Length(4)])
             .areas(area);
     header::draw(f, head, app);
+    if app.readiness.is_some() {
+        super::readiness::draw(f, body, app);
+        log::draw(f, log_area, app);
+        let [stop, hints] = Layout::horizontal([Constraint::Length(20), Constraint::Min(10)]).areas(bottom);
+        stop_button::draw(f, stop, app);
+        let [_, hint_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(hints);
+        footer::draw(f, hint_area, app);
+        modal::draw(f, area, app);
+        return stop;
+    }
     let [steps, card] = Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(body);
     if app.safeguards.is_empty() {
         step_list::draw(f, steps, app);

@@ -13,6 +13,8 @@ pub fn status_text(app: &App) -> (String, bool) {
         Some((s, false)) if s == "completed" => ("✔ COMPLETED".into(), false),
         Some((s, false)) => (format!("✖ {}", s.to_uppercase()), true),
         None if app.stopped => ("■ STOPPING".into(), true),
+        None if app.suspended.is_some() => ("⏸ SUSPENDED".into(), true),
+        None if app.readiness.is_some() => ("◆ READINESS CHECK".into(), false),
         None if app.pending.is_some() => ("◆ WAITING FOR YOU".into(), false),
         None => ("▶ RUNNING".into(), false),
     }
@@ -22,12 +24,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
     // Most important first: a narrow terminal cuts the title, never the status.
     let (status, bad) = status_text(app);
-    let mut spans = vec![
+    let mut spans: Vec<Span> = vec![
         Span::styled(format!(" {status} "), if bad { th.bad() } else { th.ok() }),
-        Span::styled(format!("│ {} ", t_plus(app.t_plus)), th.active()),
-        Span::styled(format!("│ {} ", app.phase.label()), th.base()),
-        Span::raw("│ "),
+        Span::styled(format!("│ {} ", t_plus(app.suspended.map_or(app.t_plus, |(_, t)| t))), th.active()),
     ];
+    if let Some(limit) = app.gameday_duration {
+        let t = app.suspended.map_or(app.t_plus, |(_, t)| t);
+        let left = limit - t;
+        let (text, style) = if left >= 0.0 {
+            (format!("│ {} left ", crate::model::duration::human(std::time::Duration::from_secs_f64(left))), th.base())
+        } else {
+            (
+                format!("│ OVER by {} ", crate::model::duration::human(std::time::Duration::from_secs_f64(-left))),
+                th.bad(),
+            )
+        };
+        spans.push(Span::styled(text, style));
+    }
+    spans.push(Span::styled(format!("│ {} ", app.phase.label()), th.base()));
+    spans.push(Span::raw("│ "));
     if let Some(env) = &app.environment {
         let label = if app.production { format!(" PRODUCTION: {env} ") } else { format!(" {env} ") };
         spans.push(Span::styled(label, th.badge(app.production)));

@@ -28,6 +28,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Modal::StopReason(t) => editor(f, area, "STOPPED — why? (optional)", t, app),
         Modal::Author(t) => editor(f, area, "Observations are written by", t, app),
         Modal::Search(t) => editor(f, area, "Search the timeline", t, app),
+        Modal::EnvConfirm(t) => editor(f, area, "PRODUCTION — type the environment's name", t, app),
+        Modal::Override(t) => editor(f, area, "Start anyway — reason (recorded)", t, app),
         Modal::QuitConfirm => {
             let r = centered(area, 60, 6);
             f.render_widget(Clear, r);

@@ -129,6 +129,37 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         for l in describe(preview) {
             lines.push(Line::from(l));
         }
+        if let Some(planned) = app.planned_at.get(&(s.phase, s.index)) {
+            lines.push(Line::from(Span::styled(
+                format!("Planned at {} · now {}", super::t_plus(*planned), super::t_plus(app.t_plus)),
+                th.dim(),
+            )));
+        }
+        if let (Some(p), Some(since)) = (waiting, app.pending_since)
+            && p.proposal.manual
+            && let Some(limit) = p
+                .proposal
+                .preview
+                .get("timebox")
+                .and_then(|t| crate::model::duration::parse(t).ok())
+                .map(|d| d.as_secs_f64())
+        {
+            let frozen =
+                app.suspended.map(|(at, _)| app.now().saturating_duration_since(at).as_secs_f64()).unwrap_or(0.0);
+            let used =
+                (app.now().saturating_duration_since(since).as_secs_f64() - app.pending_suspended - frozen).max(0.0);
+            let human = |x: f64| crate::model::duration::human(std::time::Duration::from_secs_f64(x.max(0.0)));
+            let (text, style) = if used >= limit {
+                (format!("⏱ TIME BOX OVERRUN by {} ({} planned)", human(used - limit), human(limit)), th.bad())
+            } else if used >= 0.8 * limit {
+                (format!("⏱ {} left of {} — time to wrap up", human(limit - used), human(limit)), th.warn())
+            } else {
+                (format!("⏱ {} left of {}", human(limit - used), human(limit)), th.active())
+            };
+            // Right under the decision hint, so a short card still shows it.
+            let at = usize::from(!lines.is_empty()).min(lines.len());
+            lines.insert(at, Line::from(Span::styled(text, style)));
+        }
     } else {
         lines.push(Line::from(Span::styled("Nothing selected.", th.dim())));
     }

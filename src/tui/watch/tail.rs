@@ -1,0 +1,109 @@
+//! Following `events.jsonl` while the console appends to it. The console
+//! writes each event with one write call and fsyncs it, so a reader only ever
+//! sees whole lines plus, at most, the start of the next one; that partial
+//! line is left for the next poll. Polling (no file-notification crate) keeps
+//! this portable and is cheap: one `stat` and, when the file grew, one read.
+use crate::session::event::Event;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// Most bytes read per poll, so a huge log is taken in bounded pieces.
+const CHUNK: u64 = 8 << 20;
+
+/// Reads new complete events from a growing log.
+#[derive(Debug)]
+pub struct Tail {
+    path: PathBuf,
+    offset: u64,
+    /// Complete lines that were not events (reported, then skipped).
+    pub bad_lines: usize,
+}
+
+/// What one poll found.
+#[derive(Debug, Default)]
+pub struct Polled {
+    pub events: Vec<Event>,
+    /// More bytes are waiting (the chunk limit was hit): poll again at once.
+    pub more: bool,
+}
+
+impl Tail {
+    /// Follow `path` from its beginning.
+    pub fn new(path: &Path) -> Self {
+        Self { path: path.to_path_buf(), offset: 0, bad_lines: 0 }
+    }
+
+    /// The file followed.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Events completed since the last poll. A missing file is not an error
+    /// (it may not exist yet); a file that shrank (repaired by `resume`) is
+    /// followed from its new end.
+    pub fn poll(&mut self) -> io::Result<Polled> {
+        let mut f = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Polled::default()),
+            Err(e) => return Err(e),
+        };
+        let len = f.metadata()?.len();
+        if len < self.offset {
+            self.offset = len;
+        }
+        if len == self.offset {
+            return Ok(Polled::default());
+        }
+        f.seek(SeekFrom::Start(self.offset))?;
+        let mut buf = Vec::new();
+        f.take(CHUNK).read_to_end(&mut buf)?;
+        let Some(last_nl) = buf.iter().rposition(|b| *b == b'\n') else {
+            // Only the start of a line so far; unless the chunk is full of
+            // one enormous line, wait for the rest of it.
+            if buf.len() as u64 >= CHUNK {
+                return Err(io::Error::other("an event line is longer than the reader accepts"));
+            }
+            return Ok(Polled::default());
+        };
+        self.offset += last_nl as u64 + 1;
+        let mut events = Vec::new();
+        for line in buf[..last_nl].split(|b| *b == b'\n') {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<Event>(line) {
+                Ok(ev) => events.push(ev),
+                Err(_) => self.bad_lines += 1,
+            }
+        }
+        Ok(Polled { events, more: self.offset < len && buf.len() as u64 >= CHUNK })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::event::EventBody;
+    use crate::session::store::{Durability, EventLog};
+    use std::io::Write;
+
+    #[test]
+    fn follows_whole_lines_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.jsonl");
+        let mut tail = Tail::new(&p);
+        assert!(tail.poll().unwrap().events.is_empty());
+        let mut log = EventLog::create(&p, Durability::EveryEvent).unwrap();
+        log.append(EventBody::Warning { message: "one".into() }).unwrap();
+        assert_eq!(tail.poll().unwrap().events.len(), 1);
+        assert!(tail.poll().unwrap().events.is_empty());
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"seq\":2,\"at\":\"20").unwrap();
+        assert!(tail.poll().unwrap().events.is_empty());
+        f.write_all(b"24-01-01T00:00:00.000000Z\",\"t\":1.0,\"kind\":\"session_ended\"}\nnot json\n").unwrap();
+        let got = tail.poll().unwrap();
+        assert_eq!(got.events.len(), 1);
+        assert_eq!(got.events[0].body, EventBody::SessionEnded);
+        assert_eq!(tail.bad_lines, 1);
+    }
+}
