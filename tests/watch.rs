@@ -79,10 +79,11 @@ struct Follower {
 }
 
 impl Follower {
-    fn start(sb: &Sandbox, session: &Path, extra: &[&str]) -> Follower {
+    /// `gameday watch [SESSION] --follow-lines EXTRA…`; no session: the default.
+    fn start(sb: &Sandbox, session: Option<&Path>, extra: &[&str]) -> Follower {
         let mut child = Command::new(BIN)
             .arg("watch")
-            .arg(session)
+            .args(session)
             .arg("--follow-lines")
             .args(extra)
             .env("GAMEDAY_DATA_DIR", sb.path().join("data"))
@@ -191,8 +192,11 @@ fn window_keys(tmux: &Tmux, name: &str, keys: &[&str]) {
 fn follow_lines_prints_a_new_observation_within_a_second() {
     let doc = experiment("Watch latency", vec![long_action("long-running")]);
     let (sb, tmux, session) = start_console("follow", &doc);
-    let mut follower = Follower::start(&sb, &session, &[]);
+    let mut follower = Follower::start(&sb, Some(&session), &[]);
     follower.wait_line("session_started", wait::DEFAULT);
+    // Without a session named, the newest unfinished one is followed.
+    let mut default = Follower::start(&sb, None, &[]);
+    default.wait_line("Watch latency", wait::DEFAULT);
     let group = run_long_action(&tmux, &session, "long-running");
     follower.wait_line("'long-running' runs as process group", wait::DEFAULT);
 
@@ -215,7 +219,8 @@ fn follow_lines_prints_a_new_observation_within_a_second() {
     println!("watch latency (saved → printed): {} ms", latency.as_millis());
     assert!(latency < Duration::from_secs(1), "the watcher printed the note {latency:?} after it was saved");
     assert!(line.contains("observation"), "the line names the kind: {line}");
-    assert!(line.contains("T+"), "the line starts with T+: {line}");
+    assert!(line.starts_with("T+"), "the line starts with T+: {line}");
+    default.wait_line(text, wait::DEFAULT);
 
     // End the run: STOP at the console, then quit; the watcher stops with it.
     let pgid = group.0;
@@ -393,7 +398,7 @@ fn follow_lines_participant_view_of_a_dnd_session() {
     doc["style"] = json!("dungeons-and-dragons");
     doc["rollbacks"] = json!([process_action("remove-db-latency", "echo undone")]);
     let (sb, tmux, session) = start_console("dnd", &doc);
-    let live = Follower::start(&sb, &session, &["--participant"]);
+    let live = Follower::start(&sb, Some(&session), &["--participant"]);
     tmux.wait_decision("action", "inject-db-latency");
     tmux.keys(&["Enter"]);
     wait_event(&session, "the action's end", |e| kind(e) == "activity_finished");
@@ -422,8 +427,17 @@ fn follow_lines_participant_view_of_a_dnd_session() {
     assert!(evs.iter().any(|e| e["activity"]["name"] == "inject-db-latency"), "the session did run the action");
 
     // The facilitator's view of the same (finished) session shows everything.
-    let (code, full) = Follower::start(&sb, &session, &[]).wait_exit();
+    let (code, full) = Follower::start(&sb, Some(&session), &[]).wait_exit();
     assert_eq!(code, 0);
     let all = full.join("\n");
     assert!(all.contains("inject-db-latency") && all.contains("remove-db-latency"), "{all}");
+
+    // Every session is finished now: nothing to follow by default.
+    let out = Command::new(BIN)
+        .args(["watch", "--follow-lines"])
+        .env("GAMEDAY_DATA_DIR", sb.path().join("data"))
+        .output()
+        .expect("run gameday watch");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no unfinished session"), "{out:?}");
 }

@@ -99,8 +99,8 @@ async fn follow_lines(dir: &Path, participant: bool) -> u8 {
                 return 1;
             }
         };
-        let ended = polled.events.last().is_some_and(|e| e.body == EventBody::SessionEnded);
-        for ev in polled.events {
+        let ended = polled.last().is_some_and(|e| e.body == EventBody::SessionEnded);
+        for ev in polled {
             let Some(ev) = filter.filter(ev) else { continue };
             if participant && !told_style && matches!(ev.body, EventBody::SessionStarted { .. }) {
                 told_style = true;
@@ -121,9 +121,7 @@ async fn follow_lines(dir: &Path, participant: bool) -> u8 {
         if ended {
             return 0;
         }
-        if !polled.more {
-            tokio::time::sleep(screen::POLL).await;
-        }
+        tokio::time::sleep(screen::POLL).await;
     }
 }
 
@@ -161,7 +159,7 @@ async fn first_events(tail: &mut Tail) -> Result<Vec<Event>, String> {
     let mut seen = Vec::new();
     loop {
         let polled = tail.poll().map_err(|e| format!("cannot read {}: {e}", tail.path().display()))?;
-        seen.extend(polled.events);
+        seen.extend(polled);
         if seen.iter().any(|e| matches!(e.body, EventBody::SessionStarted { .. })) {
             return Ok(seen);
         }

@@ -76,6 +76,10 @@ pub struct Engine {
     handled_stops: AtomicU64,
     /// What a previous attempt of this session already did (resume).
     history: super::history::History,
+    /// Chaos Toolkit controls declared in the experiment (set when the run starts).
+    controls: tokio::sync::OnceCell<super::controls::Controls>,
+    /// Finished run entries per phase, for the controls' `after` hooks.
+    entries: Mutex<HashMap<Phase, Vec<Value>>>,
 }
 
 /// Sends a provider's live output to the recorder, tagged with its run.
@@ -149,6 +153,8 @@ impl Engine {
             deviated: AtomicBool::new(false),
             handled_stops: AtomicU64::new(0),
             history: super::history::History::default(),
+            controls: tokio::sync::OnceCell::new(),
+            entries: Mutex::new(HashMap::new()),
         })
     }
 
@@ -192,6 +198,8 @@ impl Engine {
             deviated: AtomicBool::new(false),
             handled_stops: AtomicU64::new(0),
             history,
+            controls: tokio::sync::OnceCell::new(),
+            entries: Mutex::new(HashMap::new()),
         })
     }
 
@@ -231,6 +239,27 @@ impl Engine {
         }
     }
 
+    /// Run a control hook; an interruption raised by a control becomes a STOP.
+    async fn hook(&self, level: super::controls::Level, context: &Value, state: Option<&Value>) -> Result<(), Halt> {
+        let Some(c) = self.controls.get().filter(|c| !c.is_empty()) else { return Ok(()) };
+        let result = match state {
+            None => c.before(level, context).await,
+            Some(s) => c.after(level, context, s).await,
+        };
+        result.map_err(|msg| {
+            self.stop.stop(super::stop::StopRequest::new("control", "control", Some(&msg)));
+            Halt::Interrupted
+        })
+    }
+
+    fn has_controls(&self) -> bool {
+        self.controls.get().is_some_and(|c| !c.is_empty())
+    }
+
+    fn phase_entries(&self, phase: Phase) -> Value {
+        Value::Array(self.entries.lock().ok().and_then(|e| e.get(&phase).cloned()).unwrap_or_default())
+    }
+
     fn skip_rollbacks_requested(&self) -> bool {
         (1..=self.stop.count()).any(|n| self.stop.request(n).is_some_and(|r| r.skip_rollbacks))
     }
@@ -263,9 +292,28 @@ impl Engine {
                 Vec::new()
             }
         };
+        let rec = Arc::clone(&self.rec);
+        let warn: super::controls::Warn = Arc::new(move |m| {
+            let _ = rec.record(EventBody::Warning { message: m });
+        });
+        let controls = super::controls::Controls::start(
+            &self.experiment,
+            &self.configuration,
+            &self.secrets,
+            &self.opts.python,
+            warn,
+        )
+        .await;
+        if let Some(why) = controls.invalid() {
+            self.record(EventBody::Warning { message: format!("a control refused the experiment: {why}") });
+        }
+        let _ = self.controls.set(controls);
         let mut halted = Ok(());
         if super::readiness::is_playbook(&self.experiment) && !self.history.readiness_done {
             halted = self.readiness().await;
+        }
+        if halted.is_ok() {
+            halted = self.hook(super::controls::Level::Experiment, &self.experiment, None).await;
         }
         if halted.is_ok() {
             halted = self.main_phases(with_ssh).await;
@@ -312,6 +360,11 @@ impl Engine {
             end: iso(&Utc::now()),
             duration: started.elapsed().as_secs_f64(),
         });
+        if let Some(c) = self.controls.get().filter(|c| !c.is_empty()) {
+            let state = json!({"status": status, "deviated": deviated});
+            let _ = c.after(super::controls::Level::Experiment, &self.experiment, &state).await;
+            c.cleanup().await;
+        }
         self.record(EventBody::PhaseChanged { phase: Phase::Ended });
         let _ = self.rec.sync();
         Outcome { status, deviated }
@@ -427,6 +480,24 @@ impl Engine {
             // Checked before the console died: keep that verdict.
             return Ok((met.unwrap_or(false), false));
         }
+        let ssh = self.experiment.get("steady-state-hypothesis").cloned().unwrap_or(Value::Null);
+        if let Ok(mut e) = self.entries.lock() {
+            e.insert(phase, Vec::new());
+        }
+        self.hook(super::controls::Level::Hypothesis, &ssh, None).await?;
+        let result = self.hypothesis_probes(phase, probes).await;
+        if self.has_controls() {
+            let met = match &result {
+                Ok((met, _)) => json!(met),
+                Err(_) => Value::Null,
+            };
+            let state = json!({"steady_state_met": met, "probes": self.phase_entries(phase)});
+            self.hook(super::controls::Level::Hypothesis, &ssh, Some(&state)).await?;
+        }
+        result
+    }
+
+    async fn hypothesis_probes(self: &Arc<Self>, phase: Phase, probes: &[Value]) -> Result<(bool, bool), Halt> {
         self.record(EventBody::HypothesisStarted { phase });
         let seen = self.handled_stops.load(Ordering::SeqCst);
         for (i, probe) in probes.iter().enumerate() {
@@ -483,6 +554,16 @@ impl Engine {
     }
 
     async fn method(self: &Arc<Self>) -> Result<(), Halt> {
+        self.hook(super::controls::Level::Method, &self.experiment, None).await?;
+        let result = self.method_steps().await;
+        if self.has_controls() {
+            let entries = self.phase_entries(Phase::Method);
+            self.hook(super::controls::Level::Method, &self.experiment, Some(&entries)).await?;
+        }
+        result
+    }
+
+    async fn method_steps(self: &Arc<Self>) -> Result<(), Halt> {
         let method = list(self.experiment.get("method"));
         let seen = self.handled_stops.load(Ordering::SeqCst);
         let cancel = self.stop.token_beyond(seen);
@@ -540,6 +621,20 @@ impl Engine {
             return;
         }
         self.record(EventBody::PhaseChanged { phase: Phase::Rollbacks });
+        if self.hook(super::controls::Level::Rollback, &self.experiment, None).await.is_err() {
+            self.set_status("interrupted");
+            return;
+        }
+        self.rollback_steps().await;
+        if self.has_controls() {
+            let entries = self.phase_entries(Phase::Rollbacks);
+            if self.hook(super::controls::Level::Rollback, &self.experiment, Some(&entries)).await.is_err() {
+                self.set_status("interrupted");
+            }
+        }
+    }
+
+    async fn rollback_steps(self: &Arc<Self>) {
         let rollbacks = list(self.experiment.get("rollbacks"));
         let seen = self.stop.count();
         self.handled_stops.store(seen, Ordering::SeqCst);
@@ -721,6 +816,11 @@ impl Engine {
             _ => false,
         } || skip.is_some()
             || manual;
+        if self.hook(super::controls::Level::Activity, &activity, None).await.is_err() {
+            // Interrupted by a control before it ran: no run entry, as in Chaos Toolkit.
+            let _ = self.hook(super::controls::Level::Activity, &activity, Some(&Value::Null)).await;
+            return Ran::NotStarted;
+        }
         let pauses = activity.get("pauses").map(|p| substitute(p, &self.scope())).unwrap_or(Value::Null);
         let pause_allowed = dry != Some(Dry::Pause) && !is_dry;
         if let Some(before) = pauses.get("before")
@@ -804,13 +904,38 @@ impl Engine {
         }
         let gameday = skip
             .or_else(|| manual_result.as_ref().map(|d| json!({"decision": d.kind, "who": d.who, "note": d.reason})));
+        let status = if matches!(ran, Ran::Interrupted) { None } else { status };
+        let end = iso(&Utc::now());
+        let duration = clock.elapsed().as_secs_f64();
+        // The run entry as the controls' after-hooks see it (only built when needed).
+        let entry = self.has_controls().then(|| {
+            let mut m = Map::new();
+            m.insert("activity".into(), activity.clone());
+            m.insert("output".into(), output.clone());
+            m.insert("start".into(), json!(iso(&start)));
+            if let Some(s) = &status {
+                m.insert("status".into(), json!(s));
+            }
+            if let Some(x) = &exception {
+                m.insert("exception".into(), json!(x));
+            }
+            m.insert("end".into(), json!(end));
+            m.insert("duration".into(), json!(duration));
+            if let Some(t) = tolerance_met {
+                m.insert("tolerance_met".into(), json!(t));
+            }
+            Value::Object(m)
+        });
+        if let (Some(e), Ok(mut all)) = (&entry, self.entries.lock()) {
+            all.entry(phase).or_default().push(e.clone());
+        }
         self.record(EventBody::ActivityFinished {
             run,
             output,
-            status: if matches!(ran, Ran::Interrupted) { None } else { status },
+            status,
             exception,
-            end: iso(&Utc::now()),
-            duration: clock.elapsed().as_secs_f64(),
+            end,
+            duration,
             tolerance_met,
             gameday,
         });
@@ -818,6 +943,11 @@ impl Engine {
             && let Some(after) = pauses.get("after")
             && pause_allowed
             && !self.pause(after, cancel).await
+        {
+            return Ran::Interrupted;
+        }
+        if let Some(e) = &entry
+            && self.hook(super::controls::Level::Activity, &activity, Some(e)).await.is_err()
         {
             return Ran::Interrupted;
         }

@@ -186,7 +186,7 @@ impl ParticipantFilter {
             }
             out.insert(key.to_string(), Value::Array(shown));
         }
-        self.names.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        self.names.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.cmp(b)));
         self.names.dedup();
         Value::Object(out)
     }

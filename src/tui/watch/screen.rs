@@ -277,24 +277,18 @@ impl Watch {
 /// Poll the log once and apply what is new; true when something was.
 pub fn pull(w: &mut Watch, tail: &mut Tail, filter: &mut ParticipantFilter) -> bool {
     let mut changed = false;
-    loop {
-        match tail.poll() {
-            Ok(p) => {
-                changed |= !p.events.is_empty();
-                for ev in p.events {
-                    if let Some(ev) = filter.filter(ev) {
-                        w.apply(ev);
-                    }
-                }
-                if !p.more {
-                    break;
+    match tail.poll() {
+        Ok(events) => {
+            changed |= !events.is_empty();
+            for ev in events {
+                if let Some(ev) = filter.filter(ev) {
+                    w.apply(ev);
                 }
             }
-            Err(e) => {
-                w.app.flash = Some(format!("cannot read {}: {e}", tail.path().display()));
-                changed = true;
-                break;
-            }
+        }
+        Err(e) => {
+            w.app.flash = Some(format!("cannot read {}: {e}", tail.path().display()));
+            changed = true;
         }
     }
     changed

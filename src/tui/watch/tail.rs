@@ -7,9 +7,6 @@ use crate::session::event::Event;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-/// Most bytes read per poll, so a huge log is taken in bounded pieces.
-const CHUNK: u64 = 8 << 20;
-
 /// Reads new complete events from a growing log.
 #[derive(Debug)]
 pub struct Tail {
@@ -17,14 +14,6 @@ pub struct Tail {
     offset: u64,
     /// Complete lines that were not events (reported, then skipped).
     pub bad_lines: usize,
-}
-
-/// What one poll found.
-#[derive(Debug, Default)]
-pub struct Polled {
-    pub events: Vec<Event>,
-    /// More bytes are waiting (the chunk limit was hit): poll again at once.
-    pub more: bool,
 }
 
 impl Tail {
@@ -41,10 +30,10 @@ impl Tail {
     /// Events completed since the last poll. A missing file is not an error
     /// (it may not exist yet); a file that shrank (repaired by `resume`) is
     /// followed from its new end.
-    pub fn poll(&mut self) -> io::Result<Polled> {
+    pub fn poll(&mut self) -> io::Result<Vec<Event>> {
         let mut f = match std::fs::File::open(&self.path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Polled::default()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
         let len = f.metadata()?.len();
@@ -52,19 +41,15 @@ impl Tail {
             self.offset = len;
         }
         if len == self.offset {
-            return Ok(Polled::default());
+            return Ok(Vec::new());
         }
         f.seek(SeekFrom::Start(self.offset))?;
         let mut buf = Vec::new();
-        f.take(CHUNK).read_to_end(&mut buf)?;
-        let Some(last_nl) = buf.iter().rposition(|b| *b == b'\n') else {
-            // Only the start of a line so far; unless the chunk is full of
-            // one enormous line, wait for the rest of it.
-            if buf.len() as u64 >= CHUNK {
-                return Err(io::Error::other("an event line is longer than the reader accepts"));
-            }
-            return Ok(Polled::default());
-        };
+        // Whatever was appended since the last poll (a big activity output
+        // is one long line; it is read whole).
+        f.take(len - self.offset).read_to_end(&mut buf)?;
+        // Only the start of a line so far: wait for the rest of it.
+        let Some(last_nl) = buf.iter().rposition(|b| *b == b'\n') else { return Ok(Vec::new()) };
         self.offset += last_nl as u64 + 1;
         let mut events = Vec::new();
         for line in buf[..last_nl].split(|b| *b == b'\n') {
@@ -76,7 +61,7 @@ impl Tail {
                 Err(_) => self.bad_lines += 1,
             }
         }
-        Ok(Polled { events, more: self.offset < len && buf.len() as u64 >= CHUNK })
+        Ok(events)
     }
 }
 
@@ -92,18 +77,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("events.jsonl");
         let mut tail = Tail::new(&p);
-        assert!(tail.poll().unwrap().events.is_empty());
+        assert!(tail.poll().unwrap().is_empty());
         let mut log = EventLog::create(&p, Durability::EveryEvent).unwrap();
         log.append(EventBody::Warning { message: "one".into() }).unwrap();
-        assert_eq!(tail.poll().unwrap().events.len(), 1);
-        assert!(tail.poll().unwrap().events.is_empty());
+        assert_eq!(tail.poll().unwrap().len(), 1);
+        assert!(tail.poll().unwrap().is_empty());
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(b"{\"seq\":2,\"at\":\"20").unwrap();
-        assert!(tail.poll().unwrap().events.is_empty());
+        assert!(tail.poll().unwrap().is_empty());
         f.write_all(b"24-01-01T00:00:00.000000Z\",\"t\":1.0,\"kind\":\"session_ended\"}\nnot json\n").unwrap();
         let got = tail.poll().unwrap();
-        assert_eq!(got.events.len(), 1);
-        assert_eq!(got.events[0].body, EventBody::SessionEnded);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].body, EventBody::SessionEnded);
         assert_eq!(tail.bad_lines, 1);
     }
 }
