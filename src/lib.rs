@@ -13,4 +13,5 @@ pub mod providers;
 pub mod report;
 pub mod session;
 pub mod timefmt;
+pub mod trace;
 pub mod tui;

@@ -274,7 +274,9 @@ fn sigkill_at_random_points_then_resume_loses_and_duplicates_nothing() {
             let shown = notes_on_screen(&screen, &ops);
             let pid = console_pid(&tmux);
             procs::signal(pid, libc::SIGKILL);
-            assert_eq!(tmux.wait_exit(), 137, "killed by SIGKILL");
+            // (The pane is left on the console's screen, raw: `EXIT=137` may
+            // land on top of old text, so wait for the process instead.)
+            wait::until("the console to die", wait::DEFAULT, || (!procs::alive(pid)).then_some(()), String::new);
             drop(tmux);
             kill_no += 1;
 
@@ -347,7 +349,15 @@ fn sigkill_at_random_points_then_resume_loses_and_duplicates_nothing() {
     let final_lines = raw_lines(&session);
     assert_eq!(&final_lines[..must_keep.len()], &must_keep[..], "events recorded before the last kill changed");
     let repeated_ids = assert_no_duplicates(&evs, &session);
-    assert_eq!(evs.last().map(kind), Some("session_ended"));
+    let tail: Vec<String> = sandbox::dump_events(&session).lines().rev().take(12).map(str::to_string).collect();
+    // Checked last (with the ids) so that one defect does not hide others.
+    let mut defects: Vec<String> = Vec::new();
+    if evs.last().map(kind) != Some("session_ended") {
+        defects.push(format!(
+            "the log ends without session_ended (a kill after run_finished, then a resume that only reviewed the run); last events, newest first:\n{}",
+            tail.join("\n")
+        ));
+    }
     // Every op of the script took effect, notes in the script's order.
     for op in &ops {
         assert!(done(op, &evs), "{op:?} is missing at the end\n{}", sandbox::dump_events(&session));
@@ -374,10 +384,12 @@ fn sigkill_at_random_points_then_resume_loses_and_duplicates_nothing() {
         evs.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(
-        repeated_ids.is_empty(),
-        "observation ids are reused after a resume ({} repeats), e.g. {:?}",
-        repeated_ids.len(),
-        &repeated_ids[..repeated_ids.len().min(3)]
-    );
+    if !repeated_ids.is_empty() {
+        defects.push(format!(
+            "observation ids are reused after a resume ({} repeats), e.g. {:?}",
+            repeated_ids.len(),
+            &repeated_ids[..repeated_ids.len().min(3)]
+        ));
+    }
+    assert!(defects.is_empty(), "seed {seed}:\n{}", defects.join("\n"));
 }

@@ -131,7 +131,7 @@ impl Follower {
             "gameday watch --follow-lines to exit",
             wait::DEFAULT,
             || self.child.try_wait().ok().flatten(),
-            || String::new(),
+            String::new,
         );
         // The reader thread ends with the pipe.
         while let Ok((_, line)) = self.lines.recv_timeout(Duration::from_secs(2)) {

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 /// Parse arguments and run the chosen subcommand.
 pub fn main() -> ExitCode {
+    crate::trace::mark_start();
     let cli = args::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,

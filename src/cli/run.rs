@@ -75,7 +75,7 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
     if !args.no_validation {
         line("INFO", "Validating the experiment's syntax");
         let vopts = ValidateOptions { vars: vars.clone(), python: Some(python.clone()) };
-        match super::validate::validate_off_thread(loaded.doc.clone(), vopts).await {
+        match super::validate::validate_loaded_off_thread(loaded.clone(), vopts).await {
             Ok(warnings) => {
                 for w in warnings {
                     line("WARNING", &w);
@@ -83,7 +83,19 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
                 line("INFO", "Experiment looks valid");
             }
             Err(e) => {
-                line("ERROR", &e.to_string());
+                line("ERROR", &e);
+                return Err(1);
+            }
+        }
+    }
+    // A playbook may wrap an experiment file (`experiment:`): run the merged document.
+    let mut loaded = loaded;
+    if !loaded.origin.contains("://") {
+        let base = Path::new(&loaded.origin).parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        match crate::model::playbook::resolve_doc(&loaded.doc, base) {
+            Ok(doc) => loaded.doc = doc,
+            Err(e) => {
+                line("ERROR", &format!("{}: {}", loaded.origin, e.message));
                 return Err(1);
             }
         }
@@ -112,6 +124,9 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
     Ok(Loaded { origin: loaded.origin, doc: loaded.doc, raw: loaded.raw, vars, opts })
 }
 
+/// A session directory, its recorder, and the notifier task if one runs.
+pub type OpenedSession = (PathBuf, Arc<Recorder>, Option<tokio::task::JoinHandle<()>>);
+
 /// A new session directory with its event log, recorder and frozen experiment.
 pub fn open_session(
     root: Option<&Path>,
@@ -120,7 +135,7 @@ pub fn open_session(
     origin: &str,
     mode: &str,
     durability: Durability,
-) -> Result<(PathBuf, Arc<Recorder>, Option<tokio::task::JoinHandle<()>>), String> {
+) -> Result<OpenedSession, String> {
     let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("session");
     let dir = session::dir::create(root, title).map_err(|e| format!("cannot create the session directory: {e}"))?;
     let frozen = dir.join(if origin.ends_with(".json") { "experiment.json" } else { "experiment.yaml" });
@@ -158,10 +173,10 @@ pub fn open_session(
 
 /// Give pending notifications a moment to go out, never more than 5 s.
 pub async fn finish_notifier(handle: Option<tokio::task::JoinHandle<()>>) {
-    if let Some(mut h) = handle {
-        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut h).await.is_err() {
-            h.abort();
-        }
+    if let Some(mut h) = handle
+        && tokio::time::timeout(std::time::Duration::from_secs(5), &mut h).await.is_err()
+    {
+        h.abort();
     }
 }
 

@@ -20,15 +20,16 @@ pub async fn validate(args: ValidateArgs) -> u8 {
                 line("ERROR", &format!("{source}: {e}"));
                 code = 1;
             }
-            Ok(loaded) => match validate_off_thread(loaded.doc, opts.clone()).await {
+            Ok(loaded) => match validate_loaded_off_thread(loaded, opts.clone()).await {
                 Ok(warnings) => {
                     for w in warnings {
                         line("WARNING", &format!("{source}: {w}"));
                     }
                     line("INFO", &format!("{source}: experiment syntax and semantic look valid"));
                 }
+                // The message names the file (and for playbooks the line and column).
                 Err(e) => {
-                    line("ERROR", &format!("{source}: {e}"));
+                    line("ERROR", &e);
                     code = 1;
                 }
             },
@@ -46,4 +47,12 @@ pub async fn validate_off_thread(
     tokio::task::spawn_blocking(move || load::validate(&doc, &opts))
         .await
         .unwrap_or_else(|e| Err(load::ValidationError { message: format!("validation stopped unexpectedly: {e}") }))
+}
+
+/// [`load::validate::validate_loaded`] off the async workers; the error is
+/// the full located message (`file:line:col: …` and the offending line).
+pub async fn validate_loaded_off_thread(loaded: load::Loaded, opts: ValidateOptions) -> Result<Vec<String>, String> {
+    tokio::task::spawn_blocking(move || load::validate::validate_loaded(&loaded, &opts).map_err(|e| e.to_string()))
+        .await
+        .unwrap_or_else(|e| Err(format!("validation stopped unexpectedly: {e}")))
 }

@@ -126,6 +126,8 @@ pub async fn run_console(
     let mut resized = false;
     let mut requests = crate::session::requests::Reader::from_end(&app.session_dir);
     let mut failed_draws = 0u32;
+    let mut first_frame_traced = false;
+    let mut keys_pending: Vec<std::time::Instant> = Vec::new();
     loop {
         if dirty && !terminal_lost {
             if resized {
@@ -137,6 +139,15 @@ pub async fn run_console(
             let _ = execute!(io::stdout(), BeginSynchronizedUpdate);
             let drawn = terminal.draw(|f| stop_rect = views::draw(f, &app));
             let _ = execute!(io::stdout(), EndSynchronizedUpdate);
+            if crate::trace::enabled() && drawn.is_ok() {
+                if !first_frame_traced {
+                    first_frame_traced = true;
+                    crate::trace::line(&format!("first_frame {:.6}", crate::trace::since_start()));
+                }
+                for k in keys_pending.drain(..) {
+                    crate::trace::line(&format!("key_to_frame {:.6}", k.elapsed().as_secs_f64()));
+                }
+            }
             dirty = false;
             match &drawn {
                 Ok(_) => failed_draws = 0,
@@ -170,6 +181,9 @@ pub async fn run_console(
             ev = events.next(), if !terminal_lost => {
                 match ev {
                     Some(Ok(ev)) => {
+                        if matches!(ev, TermEvent::Key(_)) && crate::trace::enabled() {
+                            keys_pending.push(std::time::Instant::now());
+                        }
                         resized |= matches!(ev, TermEvent::Resize(..));
                         dirty |= handle_term_event(&mut app, ev, stop_rect);
                         // Coalesce a burst (typing, pasting, resizing) into one frame.
