@@ -1,11 +1,13 @@
 //! Command line: one file per subcommand.
 pub mod args;
+pub mod backlog;
 pub mod console;
 pub mod demo;
 pub mod export;
 pub mod headless_log;
 pub mod home;
 pub mod init;
+pub mod plan;
 pub mod report;
 pub mod resume;
 pub mod run;
@@ -37,10 +39,8 @@ pub fn main() -> ExitCode {
             Some(args::Command::Init(a)) => init::init(a).await,
             Some(args::Command::Watch(a)) => watch::watch(a).await,
             Some(args::Command::Export(a)) => export::export(a).await,
-            Some(args::Command::Plan(_)) | Some(args::Command::Backlog(_)) => {
-                eprintln!("gameday: this screen is not built yet");
-                2
-            }
+            Some(args::Command::Plan(a)) => plan::plan(a).await,
+            Some(args::Command::Backlog(a)) => backlog::backlog(a).await,
             None => home::home().await,
         }
     });

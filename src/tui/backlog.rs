@@ -1,0 +1,1 @@
+//! The backlog screen (OWNER: plan/backlog helper).

@@ -1,0 +1,1 @@
+//! The plan screen (OWNER: plan/backlog helper).
