@@ -48,7 +48,7 @@ fn doc(phase: PhaseUnderTest) -> Value {
         }
         PhaseUnderTest::SlowRollback => {
             d["method"] = json!([process("action", "quick", "echo quick")]);
-            d["rollbacks"] = json!([process("action", "undo-it", "echo start; sleep 2; echo undone")]);
+            d["rollbacks"] = json!([process("action", "undo-it", "echo start; sleep 6; echo undone")]);
         }
         PhaseUnderTest::MethodProcess | PhaseUnderTest::NoteEditor => {}
     }
@@ -104,13 +104,15 @@ fn reach(phase: PhaseUnderTest, tmux: &Tmux, session: &Path) -> Option<procs::Gr
     }
 }
 
-/// Shrink to 20×5 and back; the console must survive it in this phase.
+/// Shrink to 20×5 and back; the console must survive it in this phase
+/// (it shows its "enlarge" hint or, with a modal open, the modal).
 fn resize_round_trip(tmux: &Tmux, pid: u32) {
     tmux.resize(20, 5);
-    tmux.wait_for(&["enlarge"]);
+    std::thread::sleep(Duration::from_millis(250));
+    assert!(procs::alive(pid), "the console died on a resize to 20×5:\n{}", tmux.screen_with_history());
     tmux.resize(e2e::tmux::WIDTH, e2e::tmux::HEIGHT);
-    tmux.wait_gone("enlarge");
-    assert!(procs::alive(pid), "the console died on a resize:\n{}", tmux.screen_with_history());
+    std::thread::sleep(Duration::from_millis(250));
+    assert!(procs::alive(pid), "the console died on a resize back:\n{}", tmux.screen_with_history());
 }
 
 fn start(label: &str, phase: PhaseUnderTest) -> (Sandbox, Tmux, PathBuf) {
@@ -269,4 +271,31 @@ fn sigint_during_slow_rollback() {
 #[test]
 fn sigint_with_note_editor_open() {
     interrupt(PhaseUnderTest::NoteEditor);
+}
+
+/// After the run has ended (the summary screen waits for `q`), SIGTERM or
+/// SIGHUP must still end the console: nothing is left to stop.
+fn after_completion(sig: i32, label: &str) {
+    let (_sb, tmux, session) = start(label, PhaseUnderTest::SlowRollback);
+    tmux.wait_decision("action", "quick");
+    tmux.keys(&["Enter"]);
+    tmux.wait_decision("action", "undo-it");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_within(&["✔ COMPLETED"], Duration::from_secs(15));
+    let pid = console_pid(&tmux);
+    procs::signal(pid, sig);
+    wait_dead(pid, &session);
+    let evs = events(&session);
+    assert_eq!(evs.last().map(kind), Some("session_ended"), "{}", sandbox::dump_events(&session));
+    assert_eq!(journal(&session)["status"], "completed");
+    assert!(!tmux.alternate_on(), "#{{alternate_on}} should be 0 after the console exits");
+}
+
+#[test]
+fn sigterm_after_the_run_completed() {
+    after_completion(libc::SIGTERM, "termdone");
+}
+#[test]
+fn sighup_after_the_run_completed() {
+    after_completion(libc::SIGHUP, "hupdone");
 }

@@ -432,6 +432,17 @@ fn follow_lines_participant_view_of_a_dnd_session() {
     let all = full.join("\n");
     assert!(all.contains("inject-db-latency") && all.contains("remove-db-latency"), "{all}");
 
+    // The full-screen participant view of the same session, on the timeline too.
+    let dir = session.display().to_string();
+    watch_window(&sb, &tmux, "players", &[&dir, "--participant"]);
+    let screen = window_wait(&tmux, "players", &["participant view, method hidden", "hidden step 1", "ask on-call"]);
+    assert!(!screen.contains("inject-db-latency") && !screen.contains("SECRET-OUTPUT"), "{screen}");
+    window_keys(&tmux, "players", &["t"]);
+    let screen = window_wait(&tmux, "players", &["Timeline", "pager fired late"]);
+    assert!(!screen.contains("inject-db-latency") && !screen.contains("remove-db-latency"), "{screen}");
+    window_keys(&tmux, "players", &["q"]);
+    window_wait(&tmux, "players", &["EXIT=0"]);
+
     // Every session is finished now: nothing to follow by default.
     let out = Command::new(BIN)
         .args(["watch", "--follow-lines"])

@@ -188,6 +188,10 @@ pub fn write_journal(dir: &Path, extra: Option<&Path>) -> Result<(), String> {
     let text = session::journal::to_pretty(&journal);
     session::dir::write_atomic(&dir.join(session::dir::JOURNAL), text.as_bytes())
         .map_err(|e| format!("cannot write the journal: {e}"))?;
+    // The reports are written with the journal, so a session is complete on disk.
+    if let Err(e) = crate::report::write_session_reports(dir) {
+        line("WARNING", &format!("the session's reports could not be written: {e}"));
+    }
     if let Some(p) = extra {
         std::fs::write(p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
     }

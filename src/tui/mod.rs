@@ -2,10 +2,10 @@
 //! and sends it decisions. It never runs a provider itself.
 pub mod app;
 pub mod approver;
+pub mod backlog;
 pub mod config;
 pub mod event_loop;
 pub mod home;
-pub mod backlog;
 pub mod keymap;
 pub mod plan;
 pub mod readiness;

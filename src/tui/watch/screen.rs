@@ -69,6 +69,8 @@ pub struct Watch {
     last: Option<(f64, DateTime<Utc>)>,
     /// When each running activity started (for the elapsed time).
     started: HashMap<u64, DateTime<Utc>>,
+    /// The facilitator suspended the Game Day clock.
+    clock_suspended: bool,
     /// The App needs a recorder; this one writes to a private temporary
     /// file and is never used to record (no key that records reaches App).
     _scratch: tempfile::TempDir,
@@ -107,6 +109,7 @@ impl Watch {
             should_quit: false,
             last: None,
             started: HashMap::new(),
+            clock_suspended: false,
             _scratch: scratch,
         })
     }
@@ -128,6 +131,12 @@ impl Watch {
             }
             _ => {}
         }
+        // By name, so this keeps working whatever else those events carry.
+        match super::lines::kind(&ev.body).as_str() {
+            "clock_suspended" => self.clock_suspended = true,
+            "clock_resumed" => self.clock_suspended = false,
+            _ => {}
+        }
         self.last = Some((ev.t, ev.at));
         self.app.apply(Update::Event(ev));
         if self.hiding {
@@ -141,6 +150,7 @@ impl Watch {
         if let Some((t, at)) = self.last
             && self.app.ended.is_none()
             && !self.session_ended
+            && !self.clock_suspended
         {
             let since = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
             self.app.t_plus = t + since;
