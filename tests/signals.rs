@@ -299,3 +299,38 @@ fn sigterm_after_the_run_completed() {
 fn sighup_after_the_run_completed() {
     after_completion(libc::SIGHUP, "hupdone");
 }
+
+/// SIGTERM sent around the moment a 1 s rollback ends (delays from 0.7 s to
+/// 1.3 s after it starts): whichever side of the end it lands on, the
+/// console must exit with a complete journal.
+#[test]
+fn sigterm_racing_the_end_of_the_rollback() {
+    for (i, delay_ms) in [700u64, 850, 950, 1000, 1050, 1150, 1300].into_iter().enumerate() {
+        let sb = Sandbox::new();
+        let mut d = doc(PhaseUnderTest::SlowRollback);
+        d["rollbacks"] = json!([process("action", "undo-it", "echo start; sleep 1; echo undone")]);
+        let exp = sb.experiment("experiment.json", &d);
+        let script = sb.run_script(&exp, &[], "");
+        let tmux = Tmux::start(&format!("race{i}"), &script);
+        let session = sb.wait_session_dir();
+        tmux.wait_decision("action", "quick");
+        tmux.keys(&["Enter"]);
+        tmux.wait_decision("action", "undo-it");
+        tmux.keys(&["Enter"]);
+        let _group = running_group(&session, "undo-it");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let pid = console_pid(&tmux);
+        procs::signal(pid, libc::SIGTERM);
+        wait::until(
+            &format!("the console to exit (SIGTERM {delay_ms} ms into a 1 s rollback)"),
+            Duration::from_secs(10),
+            || (!procs::alive(pid)).then_some(()),
+            || format!("{}\n{}", tmux.screen(), sandbox::dump_events(&session)),
+        );
+        let evs = events(&session);
+        assert_eq!(evs.last().map(kind), Some("session_ended"), "{}", sandbox::dump_events(&session));
+        let j = journal(&session);
+        assert!(j.get("end").is_some(), "{j:#}");
+        assert!(!tmux.alternate_on());
+    }
+}
