@@ -108,7 +108,7 @@ fn a_prometheus_safeguard_stops_the_run() {
         assert_eq!(done["status"], "succeeded", "{done}");
     }
     // Halt actions come before the rollbacks.
-    let pos = |pred: &dyn Fn(&Value) -> bool| events.iter().position(|e| pred(e)).unwrap();
+    let pos = |pred: &dyn Fn(&Value) -> bool| events.iter().position(pred).unwrap();
     assert!(
         pos(&|e| e["kind"] == "activity_started" && e["phase"] == "stopping")
             < pos(&|e| e["kind"] == "activity_started" && e["phase"] == "rollbacks")
