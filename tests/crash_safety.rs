@@ -384,6 +384,16 @@ fn sigkill_at_random_points_then_resume_loses_and_duplicates_nothing() {
         evs.len(),
         started.elapsed().as_secs_f64()
     );
+    // The journal's duration covers the whole run, not only the part after
+    // the last resume (T+ of run_finished counts time across resumes).
+    let finished_t = evs.iter().find(|e| kind(e) == "run_finished").and_then(|e| e["t"].as_f64()).unwrap_or(0.0);
+    let duration = j["duration"].as_f64().unwrap_or(0.0);
+    if kill_no > 0 && duration < finished_t * 0.5 {
+        defects.push(format!(
+            "the journal's duration is {duration:.3} s but the run took {finished_t:.3} s (T+ of run_finished): \
+             it counts only the part after the last resume"
+        ));
+    }
     if !repeated_ids.is_empty() {
         defects.push(format!(
             "observation ids are reused after a resume ({} repeats), e.g. {:?}",

@@ -115,6 +115,14 @@ fn resize_round_trip(tmux: &Tmux, pid: u32) {
     assert!(procs::alive(pid), "the console died on a resize back:\n{}", tmux.screen_with_history());
 }
 
+/// One console at a time in this file: a dozen consoles, their processes
+/// and tmux servers at once on a two-core machine make 10 s waits flaky.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn start(label: &str, phase: PhaseUnderTest) -> (Sandbox, Tmux, PathBuf) {
     let sb = Sandbox::new();
     let exp = sb.experiment("experiment.json", &doc(phase));
@@ -226,50 +234,62 @@ fn interrupt(phase: PhaseUnderTest) {
 
 #[test]
 fn sigterm_during_slow_probe() {
+    let _one_at_a_time = serial();
     term_or_hup(PhaseUnderTest::SlowProbe, libc::SIGTERM, "sigterm");
 }
 #[test]
 fn sigterm_during_method_process() {
+    let _one_at_a_time = serial();
     term_or_hup(PhaseUnderTest::MethodProcess, libc::SIGTERM, "sigterm");
 }
 #[test]
 fn sigterm_during_slow_rollback() {
+    let _one_at_a_time = serial();
     term_or_hup(PhaseUnderTest::SlowRollback, libc::SIGTERM, "sigterm");
 }
 #[test]
 fn sigterm_with_note_editor_open() {
+    let _one_at_a_time = serial();
     term_or_hup(PhaseUnderTest::NoteEditor, libc::SIGTERM, "sigterm");
 }
 #[test]
 fn sighup_during_slow_probe() {
+    let _one_at_a_time = serial();
     term_or_hup(PhaseUnderTest::SlowProbe, libc::SIGHUP, "sighup");
 }
 #[test]
 fn sighup_during_method_process() {
+    let _one_at_a_time = serial();
     term_or_hup(PhaseUnderTest::MethodProcess, libc::SIGHUP, "sighup");
 }
 #[test]
 fn sighup_during_slow_rollback() {
+    let _one_at_a_time = serial();
     term_or_hup(PhaseUnderTest::SlowRollback, libc::SIGHUP, "sighup");
 }
 #[test]
 fn sighup_with_note_editor_open() {
+    let _one_at_a_time = serial();
     term_or_hup(PhaseUnderTest::NoteEditor, libc::SIGHUP, "sighup");
 }
 #[test]
 fn sigint_during_slow_probe() {
+    let _one_at_a_time = serial();
     interrupt(PhaseUnderTest::SlowProbe);
 }
 #[test]
 fn sigint_during_method_process() {
+    let _one_at_a_time = serial();
     interrupt(PhaseUnderTest::MethodProcess);
 }
 #[test]
 fn sigint_during_slow_rollback() {
+    let _one_at_a_time = serial();
     interrupt(PhaseUnderTest::SlowRollback);
 }
 #[test]
 fn sigint_with_note_editor_open() {
+    let _one_at_a_time = serial();
     interrupt(PhaseUnderTest::NoteEditor);
 }
 
@@ -293,10 +313,12 @@ fn after_completion(sig: i32, label: &str) {
 
 #[test]
 fn sigterm_after_the_run_completed() {
+    let _one_at_a_time = serial();
     after_completion(libc::SIGTERM, "termdone");
 }
 #[test]
 fn sighup_after_the_run_completed() {
+    let _one_at_a_time = serial();
     after_completion(libc::SIGHUP, "hupdone");
 }
 
@@ -305,6 +327,7 @@ fn sighup_after_the_run_completed() {
 /// console must exit with a complete journal.
 #[test]
 fn sigterm_racing_the_end_of_the_rollback() {
+    let _one_at_a_time = serial();
     for (i, delay_ms) in [700u64, 850, 950, 1000, 1050, 1150, 1300].into_iter().enumerate() {
         let sb = Sandbox::new();
         let mut d = doc(PhaseUnderTest::SlowRollback);

@@ -62,6 +62,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/metrics", get(scrape))
         .route("/admin/faults", get(list_faults).delete(clear_faults))
         .route("/admin/faults/{kind}", post(inject))
+        .route("/admin/load", post(load))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), track))
         .with_state(shared)
@@ -217,4 +218,63 @@ async fn inject(
 
 async fn not_found(uri: Uri) -> Response {
     json_response(StatusCode::NOT_FOUND, &json!({"error": format!("nothing at {}", uri.path())}))
+}
+
+/// `POST /admin/load?rps=20&seconds=30`: a load generator for a background
+/// activity. It sends simulated orders requests (like the customers of
+/// `traffic`, through the same handler) for the given time, then answers
+/// with what those customers saw. Bounded: at most 50 requests a second and
+/// 10 minutes.
+async fn load(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let pairs = match params::collect(uri.query(), content_type, &body) {
+        Ok(p) => p,
+        Err(message) => return json_response(StatusCode::BAD_REQUEST, &json!({"error": message})),
+    };
+    let number = |name: &str, default: f64| -> Result<f64, String> {
+        match pairs.iter().find(|(k, _)| k == name) {
+            None => Ok(default),
+            Some((_, v)) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x > 0.0)
+                .ok_or_else(|| format!("{name} must be a positive number, not '{v}'")),
+        }
+    };
+    let (rps, seconds) = match (number("rps", 10.0), number("seconds", 30.0)) {
+        (Ok(r), Ok(s)) => (r.min(50.0), s.min(600.0)),
+        (Err(e), _) | (_, Err(e)) => return json_response(StatusCode::BAD_REQUEST, &json!({"error": e})),
+    };
+    let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rps));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut tasks = Vec::new();
+    while Instant::now() < deadline {
+        tokio::select! {
+            _ = interval.tick() => {}
+            () = shared.cancel.cancelled() => break,
+        }
+        let shared = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let response = answer_orders(&shared, Caller::Simulated).await;
+            let took = started.elapsed();
+            shared.record("/api/orders", response.status(), took);
+            (response.status().is_success(), took)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0usize;
+    for t in tasks {
+        if let Ok((ok, took)) = t.await {
+            errors += usize::from(!ok);
+            latencies.push(took.as_secs_f64() * 1000.0);
+        }
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let p95 = latencies.get((latencies.len() as f64 * 0.95) as usize).or(latencies.last()).copied().unwrap_or(0.0);
+    json_response(
+        StatusCode::OK,
+        &json!({"sent": latencies.len(), "errors": errors, "p95_ms": (p95 * 10.0).round() / 10.0, "seconds": seconds}),
+    )
 }

@@ -59,6 +59,14 @@ enum Ran {
     NotStarted,
 }
 
+/// What the gate said about a step.
+enum Gated {
+    /// Run it (the activity resolved), skipping or with a manual outcome.
+    Go { activity: Value, skip: Option<Value>, manual_result: Option<Decision> },
+    /// Nothing to run: already done before a crash, refused, or stopped.
+    Done(Ran),
+}
+
 /// The engine for one run.
 pub struct Engine {
     experiment: Value,
@@ -575,10 +583,25 @@ impl Engine {
                 break;
             }
             if activity.get("background").is_some_and(py_truthy) {
-                let me = Arc::clone(self);
-                let act = activity.clone();
-                let c = cancel.clone();
-                background.push(tokio::spawn(async move { me.execute(Phase::Method, i, &act, &c, false).await }));
+                // Decide now, in order; only the running happens in the background.
+                match self.gate(Phase::Method, i, activity).await {
+                    Gated::Go { activity, skip, manual_result } => {
+                        let me = Arc::clone(self);
+                        let c = cancel.clone();
+                        background.push(tokio::spawn(async move {
+                            me.run_decided(Phase::Method, i, activity, skip, manual_result, &c, false).await
+                        }));
+                    }
+                    Gated::Done(Ran::Interrupted | Ran::NotStarted) => {
+                        result = Err(Halt::Interrupted);
+                        break;
+                    }
+                    Gated::Done(Ran::Crashed(_)) => {
+                        result = Err(Halt::Aborted);
+                        break;
+                    }
+                    Gated::Done(_) => {}
+                }
             } else {
                 match self.execute(Phase::Method, i, activity, &cancel, false).await {
                     Ran::Interrupted | Ran::NotStarted => {
@@ -646,10 +669,20 @@ impl Engine {
                 break;
             }
             if activity.get("background").is_some_and(py_truthy) {
-                let me = Arc::clone(self);
-                let act = activity.clone();
-                let c = cancel.clone();
-                background.push(tokio::spawn(async move { me.execute(Phase::Rollbacks, i, &act, &c, false).await }));
+                match self.gate(Phase::Rollbacks, i, activity).await {
+                    Gated::Go { activity, skip, manual_result } => {
+                        let me = Arc::clone(self);
+                        let c = cancel.clone();
+                        background.push(tokio::spawn(async move {
+                            me.run_decided(Phase::Rollbacks, i, activity, skip, manual_result, &c, false).await
+                        }));
+                    }
+                    Gated::Done(Ran::Interrupted | Ran::NotStarted) => {
+                        self.set_status("interrupted");
+                        break;
+                    }
+                    Gated::Done(_) => {}
+                }
                 continue;
             }
             match self.execute(Phase::Rollbacks, i, activity, &cancel, false).await {
@@ -737,7 +770,10 @@ impl Engine {
 
     /// Execute one activity (resolving `ref`), record it, and evaluate its
     /// tolerance when `check` (steady-state probes).
-    async fn execute(&self, phase: Phase, index: usize, raw: &Value, cancel: &CancellationToken, check: bool) -> Ran {
+    /// Resolve a step and take its decision (when it is gated). Decisions are
+    /// always taken in order, before a background step is spawned, so two
+    /// questions never compete for the person's answer.
+    async fn gate(&self, phase: Phase, index: usize, raw: &Value) -> Gated {
         let activity = match raw.get("ref").and_then(Value::as_str) {
             Some(r) => match self.cache.get(r) {
                 Some(a) => {
@@ -748,16 +784,16 @@ impl Engine {
                     }
                     a
                 }
-                None => return Ran::Crashed(format!("could not find referenced activity '{r}'")),
+                None => return Gated::Done(Ran::Crashed(format!("could not find referenced activity '{r}'"))),
             },
             None => raw.clone(),
         };
         if let Some(done) = self.history.finished.get(&(phase, index)) {
-            return match done.status.as_deref() {
+            return Gated::Done(match done.status.as_deref() {
                 Some("failed") => Ran::Failed,
                 _ if done.skipped => Ran::Skipped,
                 _ => Ran::Succeeded { output: done.output.clone(), checked: done.tolerance_met != Some(false) },
-            };
+            });
         }
         let resumed = self.history.was_interrupted(phase, index);
         if resumed {
@@ -785,7 +821,7 @@ impl Engine {
                 });
             } else {
                 match self.ask(phase, index, &activity).await {
-                    None => return Ran::NotStarted,
+                    None => return Gated::Done(Ran::NotStarted),
                     Some(d) => match d.kind {
                         DecisionKind::Confirm => {}
                         DecisionKind::Skip => {
@@ -798,7 +834,7 @@ impl Engine {
                                 reason: d.reason.clone(),
                                 skip_rollbacks: false,
                             });
-                            return Ran::NotStarted;
+                            return Gated::Done(Ran::NotStarted);
                         }
                         DecisionKind::Done | DecisionKind::Failed => manual_result = Some(d),
                         DecisionKind::Override => {}
@@ -806,6 +842,34 @@ impl Engine {
                 }
             }
         }
+        Gated::Go { activity, skip, manual_result }
+    }
+
+    /// Resolve, decide, then run one step.
+    async fn execute(&self, phase: Phase, index: usize, raw: &Value, cancel: &CancellationToken, check: bool) -> Ran {
+        match self.gate(phase, index, raw).await {
+            Gated::Done(ran) => ran,
+            Gated::Go { activity, skip, manual_result } => {
+                self.run_decided(phase, index, activity, skip, manual_result, cancel, check).await
+            }
+        }
+    }
+
+    /// Run a step whose decision is taken, record it, and evaluate its
+    /// tolerance when `check` (steady-state probes).
+    #[allow(clippy::too_many_arguments)]
+    async fn run_decided(
+        &self,
+        phase: Phase,
+        index: usize,
+        activity: Value,
+        skip: Option<Value>,
+        manual_result: Option<Decision>,
+        cancel: &CancellationToken,
+        check: bool,
+    ) -> Ran {
+        let kind = activity.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+        let manual = kind == "manual";
         // An activity-level `dry` replaces the run's dry mode (and, not being
         // one of Chaos Toolkit's enum values, turns it off).
         let dry = if activity.get("dry").is_some() { None } else { self.opts.dry };
