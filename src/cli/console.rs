@@ -141,6 +141,9 @@ pub async fn drive(d: Drive) -> u8 {
     }
     let history = History::from_events(&past);
     let finished_before = history.run_finished;
+    // A kill between the run's end and the session's end leaves a finished
+    // run without `session_ended`; reviewing it must still close the session.
+    let ended_before = past.iter().any(|e| matches!(e.body, EventBody::SessionEnded));
     let handle = if finished_before {
         // Reviewing a finished run: nothing to execute, notes can still be added.
         let outcome = past.iter().rev().find_map(|e| match &e.body {
@@ -175,7 +178,7 @@ pub async fn drive(d: Drive) -> u8 {
     };
     let result = tui::run_console(app, handle, updates, asks, unattended).await;
     drop(guard);
-    if !finished_before {
+    if !ended_before {
         let _ = rec.record(EventBody::SessionEnded);
     }
     let _ = rec.sync();

@@ -543,7 +543,9 @@ impl App {
             EventBody::Warning { message } => {
                 self.push_log(ev, "warning", message.clone(), None, false);
             }
-            EventBody::Observation { kind, text, author, owner, due, .. } => {
+            EventBody::Observation { id, kind, text, author, owner, due, .. } => {
+                // Replayed notes (a resumed session) keep later ids unique.
+                self.next_note_id = self.next_note_id.max(id.saturating_add(1));
                 let mut t = text.clone();
                 if let Some(o) = owner {
                     t.push_str(&format!(" (owner: {o}"));

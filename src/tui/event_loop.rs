@@ -112,7 +112,10 @@ pub async fn run_console(
     unattended: Arc<AtomicBool>,
 ) -> io::Result<Option<Outcome>> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
+    // A full first paint. Not `clear()`: it asks the terminal where its
+    // cursor is, and a terminal that does not answer would stall us.
+    let area = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, area.width, area.height))?;
     let mut events = EventStream::new();
     let mut signals = watch_signals();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -133,7 +136,9 @@ pub async fn run_console(
             if resized {
                 // After a resize burst, repaint everything: some terminals keep
                 // stale cells that a diff-based redraw would never touch.
-                let _ = terminal.clear();
+                if let Ok(size) = terminal.size() {
+                    let _ = terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+                }
                 resized = false;
             }
             let _ = execute!(io::stdout(), BeginSynchronizedUpdate);

@@ -173,7 +173,10 @@ impl Home {
 /// Show the Home screen until a choice is made. The terminal must be entered.
 pub async fn run_home(mut home: Home) -> std::io::Result<Choice> {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
-    terminal.clear()?;
+    // A full first paint. Not `clear()`: it asks the terminal where its
+    // cursor is, and a terminal that does not answer would stall us.
+    let area = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, area.width, area.height))?;
     let mut events = EventStream::new();
     loop {
         terminal.draw(|f| home.draw(f))?;

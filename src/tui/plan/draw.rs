@@ -134,8 +134,6 @@ fn step_list(f: &mut Frame, area: Rect, s: &PlanScreen, steps: &[Step]) {
         lines.push(Line::from(Span::styled("✔ Nothing left to do.", th.ok())));
     } else {
         lines.push(Line::from(Span::styled(format!("Still to do ({})", gaps.len()), th.title())));
-        let room = (inner.height as usize).saturating_sub(lines.len());
-        let shown = if gaps.len() > room { room.saturating_sub(1) } else { gaps.len() };
         // Wrapped, continuation lines indented; what does not fit is counted.
         let mut shown = 0;
         for (n, (state, text)) in gaps.iter().enumerate() {

@@ -308,7 +308,9 @@ pub fn pull(w: &mut Watch, tail: &mut Tail, filter: &mut ParticipantFilter) -> b
 /// entered (see [`crate::tui::terminal::enter`]).
 pub async fn run(mut w: Watch, mut tail: Tail, mut filter: ParticipantFilter) -> io::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
+    // Not `clear()`: it asks the terminal for its cursor position.
+    let area = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, area.width, area.height))?;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -322,7 +324,9 @@ pub async fn run(mut w: Watch, mut tail: Tail, mut filter: ParticipantFilter) ->
     while !w.should_quit {
         if dirty {
             if resized {
-                let _ = terminal.clear();
+                if let Ok(size) = terminal.size() {
+                    let _ = terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+                }
                 resized = false;
             }
             let _ = execute!(io::stdout(), BeginSynchronizedUpdate);
