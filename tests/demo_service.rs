@@ -896,7 +896,14 @@ fn the_demo_playbook_is_a_readable_game_day_around_the_experiment() {
     assert_eq!(playbook["where"]["production"], json!(false));
     assert!(playbook["where"]["blast_radius"].is_string());
     assert_eq!(playbook["when"]["duration"], json!("20m"));
-    assert!(playbook["preflight"].as_array().unwrap().iter().all(Value::is_string));
+    // Readiness mixes items people tick with checks the tool runs itself.
+    let preflight = playbook["preflight"].as_array().unwrap();
+    assert!(preflight.iter().any(Value::is_string), "a manual readiness item");
+    assert!(
+        preflight.iter().any(|item| item["type"] == json!("probe") && item["tolerance"].is_number()),
+        "an automated readiness check"
+    );
+    assert!(preflight.iter().all(|item| item.is_string() || item["type"] == json!("probe")));
     // Same target, same steady state, same rollback as the experiment.
     assert_eq!(playbook["configuration"], experiment["configuration"]);
     assert_eq!(playbook["steady-state-hypothesis"], experiment["steady-state-hypothesis"]);

@@ -48,6 +48,8 @@ pub fn playbooks(dirs: &[PathBuf]) -> Vec<PlaybookEntry> {
             .map(|e| e.path())
             .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "json" | "yaml" | "yml")))
             .filter(|p| p.file_stem().and_then(|s| s.to_str()) != Some("backlog"))
+            // Day files (approvals and ticks of the day) sit beside playbooks.
+            .filter(|p| !p.to_string_lossy().ends_with(".day.yaml"))
             .collect();
         files.sort();
         for path in files {

@@ -1072,6 +1072,12 @@ impl App {
         if self.on_readiness_key(key, action) {
             return;
         }
+        // `F` marks a waiting manual step failed (it is no keymap action, so
+        // it must be handled before the action lookup below).
+        if key.code == KeyCode::Char('F') && self.pending.as_ref().is_some_and(|p| p.proposal.manual) {
+            self.modal = Modal::ManualFailed(single_line("What went wrong? (Enter saves, Esc cancels)"));
+            return;
+        }
         let Some(action) = action else { return };
         let manual = self.pending.as_ref().is_some_and(|p| p.proposal.manual);
         match action {
@@ -1135,10 +1141,6 @@ impl App {
             Action::Down => self.scroll(1),
             Action::PageUp => self.scroll(-10),
             Action::PageDown => self.scroll(10),
-        }
-        // A manual step: `F` marks it failed.
-        if manual && self.pending.is_some() && key.code == KeyCode::Char('F') {
-            self.modal = Modal::ManualFailed(single_line("What went wrong? (Enter saves, Esc cancels)"));
         }
     }
 }
