@@ -14,8 +14,12 @@ use std::time::Duration;
 
 #[path = "fetch.rs"]
 mod fetch;
+#[path = "pyyaml_scalar.rs"]
+mod pyyaml_scalar;
 #[path = "yaml.rs"]
 mod yaml;
+#[path = "yaml_node.rs"]
+mod yaml_node;
 
 /// Documents larger than this are refused before parsing: no real experiment
 /// comes close, and it bounds memory for a hostile file or server.

@@ -5,11 +5,13 @@
 //! * tags that are not standard YAML tags (`!!python/object/apply:…`, `!foo`)
 //!   are refused, as `safe_load` refuses them; `!!str`, `!!int`, `!!float`,
 //!   `!!bool`, `!!null`, `!!map`, `!!seq`, `!!binary` work;
-//! * YAML 1.1 scalars like PyYAML: `yes`/`no`/`on`/`off` are booleans and
-//!   `0755` is octal;
+//! * plain scalars are typed by PyYAML's YAML 1.1 rules (`yes`/`on` are
+//!   booleans, `y` is text, `0755` is octal, `12:30` is 750; see
+//!   `pyyaml_scalar`), checked against PyYAML by `tests/yaml_compat.rs`;
 //! * a key repeated in one mapping is refused (PyYAML silently keeps the last);
 //! * `.nan`/`.inf` are refused: an experiment is JSON and JSON has no such numbers;
 //! * budgets bound nesting, node count and alias expansion (alias bombs).
+use super::yaml_node::Node;
 use super::{LoadError, MAX_NESTING, syntax_error};
 use serde_json::Value;
 use serde_saphyr::budget::BudgetBreach;
@@ -36,7 +38,7 @@ pub(super) fn parse_yaml(origin: &str, text: &str) -> Result<Value, LoadError> {
         legacy_octal_numbers: true,
         with_snippet: false,
     };
-    match serde_saphyr::from_str_with_options::<Value>(text, options) {
+    match serde_saphyr::from_str_with_options::<Node>(text, options).map(|node| node.into_value(text)) {
         Ok(Value::Null) if only_comments(text) => Err(LoadError::Empty(origin.to_string())),
         Ok(v) => Ok(v),
         Err(e) => Err(to_load_error(origin, text, &e)),
