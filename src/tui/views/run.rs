@@ -21,7 +21,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) -> Rect {
         modal::draw(f, area, app);
         return stop;
     }
-    let [steps, card] = Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(body);
+    // The step list is 38 % wide, more when names are long, at most 45 %.
+    let longest = app.steps.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
+    let wanted = u16::try_from(longest + 16).unwrap_or(u16::MAX);
+    let list_w = wanted.clamp((body.width * 38).div_ceil(100), body.width * 45 / 100);
+    let [steps, card] = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(body);
     if app.safeguards.is_empty() {
         step_list::draw(f, steps, app);
     } else {

@@ -17,6 +17,19 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     r
 }
 
+/// `text` cut to at most `width` characters, ending in `…` when cut, so a
+/// reader sees that there is more.
+pub fn ellipsis(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
 /// Break text into lines of at most `width` characters (at spaces where
 /// possible), so a pane can show its last N lines with wrapping.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {

@@ -41,10 +41,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         } else {
             format!(" {} {:<7} ", s.state.glyph(), s.state.word())
         };
+        // Borders take 2 columns; the state and kind columns come first.
+        let room = usize::from(area.width.saturating_sub(2)).saturating_sub(state.chars().count() + 2);
         let line = Line::from(vec![
             Span::styled(state, style),
             Span::styled(format!("{kind} "), th.dim()),
-            Span::raw(s.name.clone()),
+            Span::raw(super::ellipsis(&s.name, room)),
         ]);
         if i == app.selected_step {
             selected_row = Some(items.len());
