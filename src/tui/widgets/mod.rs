@@ -63,3 +63,16 @@ pub fn t_plus(secs: f64) -> String {
     let s = secs.max(0.0) as u64;
     format!("T+{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ellipsis;
+
+    #[test]
+    fn ellipsis_marks_a_cut() {
+        assert_eq!(ellipsis("restart-worker", 20), "restart-worker");
+        assert_eq!(ellipsis("restart-worker", 8), "restart…");
+        assert_eq!(ellipsis("épée", 3), "ép…");
+        assert_eq!(ellipsis("abc", 0), "");
+    }
+}

@@ -39,3 +39,15 @@ fn short_value(value: &str) -> String {
         _ => value.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::short_value;
+
+    #[test]
+    fn an_http_answer_is_shown_as_its_status() {
+        assert_eq!(short_value(r#"{"status":503,"headers":{},"body":"down"}"#), "HTTP 503");
+        assert_eq!(short_value("0.42"), "0.42");
+        assert_eq!(short_value(r#"{"value":1}"#), r#"{"value":1}"#);
+    }
+}
