@@ -92,6 +92,17 @@ fn pass_the_readiness_gate(t: &Tmux) {
 }
 
 /// Wait until the header shows how the run ended (then `q` quits at once).
+/// Mark the waiting manual step done: Enter asks what happened, `outcome`
+/// is typed (or nothing), Enter saves.
+fn mark_done(t: &Tmux, outcome: &str) {
+    t.keys(&["Enter"]);
+    t.wait_for(&["What happened?"]);
+    if !outcome.is_empty() {
+        t.type_text(outcome);
+    }
+    t.keys(&["Enter"]);
+}
+
 fn wait_run_ended(t: &Tmux) -> String {
     wait::until(
         "the header to show the run's end",
@@ -131,7 +142,7 @@ fn the_people_drill_by_keyboard_from_readiness_to_report() {
     let screen = wait_step_decision(&t, "manual", METHOD[0]);
     assert!(screen.contains("Time box: 5m"), "the time box is on the card:\n{screen}");
     assert!(screen.contains("left of 5m"), "the time box counts down:\n{screen}");
-    t.keys(&["Enter"]);
+    mark_done(&t, "Carol found the runbook in the wiki after 3 minutes");
 
     // 2. an observation and a milestone while it waits, then done.
     wait_step_decision(&t, "manual", METHOD[1]);
@@ -141,7 +152,7 @@ fn the_people_drill_by_keyboard_from_readiness_to_report() {
     t.wait_note("observation", "Two people tried to call Bob");
     t.keys(&["1"]);
     t.wait_note("milestone", "detected");
-    t.keys(&["Enter"]);
+    mark_done(&t, "");
 
     // 3. failed, with what happened.
     wait_step_decision(&t, "manual", METHOD[2]);
@@ -159,7 +170,7 @@ fn the_people_drill_by_keyboard_from_readiness_to_report() {
     // 5 and 6: done.
     for name in &METHOD[4..] {
         wait_step_decision(&t, "manual", name);
-        t.keys(&["Enter"]);
+        mark_done(&t, "");
     }
 
     // Steady state after, then both rollbacks.
@@ -167,7 +178,7 @@ fn the_people_drill_by_keyboard_from_readiness_to_report() {
     t.keys(&["Enter"]);
     for name in ROLLBACKS {
         wait_step_decision(&t, "manual", name);
-        t.keys(&["Enter"]);
+        mark_done(&t, "");
     }
     wait_event_within(&session, "run_finished", Duration::from_secs(15), |e| kind(e) == "run_finished");
     wait_run_ended(&t);
@@ -185,7 +196,7 @@ fn the_people_drill_by_keyboard_from_readiness_to_report() {
     let ticks = evs.iter().filter(|e| kind(e) == "readiness_ticked" && e["ticked"] == true).count();
     assert_eq!(ticks, 4, "four preflight ticks:\n{}", dump_events(&session));
     let expected = [
-        (METHOD[0], "done", None),
+        (METHOD[0], "done", Some("Carol found the runbook in the wiki after 3 minutes")),
         (METHOD[1], "done", None),
         (METHOD[2], "failed", Some("the runbook link in the catalogue is dead")),
         (METHOD[3], "skip", Some("no break-glass account in staging")),
@@ -259,7 +270,7 @@ fn a_short_time_box_overruns_and_is_recorded() {
     assert!(overrun["elapsed"].as_f64().is_some_and(|x| x >= 2.0), "{overrun}");
     t.wait_for(&["TIME BOX OVERRUN"]);
     // Still waiting for the facilitator: an overrun warns, it decides nothing.
-    t.keys(&["Enter"]);
+    mark_done(&t, "");
     wait_step_decision(&t, "manual", METHOD[1]);
     assert_eq!(decision(&events(&session), METHOD[0])["decision"], "done");
     // Quit mid-run: confirm, the run is stopped and the rollbacks offered.
@@ -268,7 +279,7 @@ fn a_short_time_box_overruns_and_is_recorded() {
     t.keys(&["y"]);
     for name in ROLLBACKS {
         wait_step_decision(&t, "manual", name);
-        t.keys(&["Enter"]);
+        mark_done(&t, "");
     }
     t.wait_exit();
     assert!(session.join("journal.json").is_file());

@@ -88,6 +88,8 @@ pub enum Modal {
     Skip(TextArea<'static>),
     /// Abort: a reason, confirmed with Enter.
     Abort(TextArea<'static>),
+    /// Manual step done: what happened (optional).
+    ManualDone(TextArea<'static>),
     /// Manual step failed: what happened.
     ManualFailed(TextArea<'static>),
     Note(Box<NoteEditor>),
@@ -454,6 +456,15 @@ impl App {
                         let who = g.get("who").and_then(Value::as_str).unwrap_or("someone");
                         let why = g.get("reason").and_then(Value::as_str).unwrap_or("no reason given");
                         self.output.text = format!("Skipped by {who}: {why}\n");
+                    } else if let Some(g) = gameday
+                        && let Some(verdict) =
+                            g.get("decision").and_then(Value::as_str).filter(|d| *d == "done" || *d == "failed")
+                    {
+                        // A manual step: who marked it and what they saw.
+                        let who = g.get("who").and_then(Value::as_str).unwrap_or("someone");
+                        let note = g.get("note").and_then(Value::as_str).unwrap_or("no outcome written");
+                        let word = if verdict == "done" { "Done" } else { "Failed" };
+                        self.output.text = format!("{word}, marked by {who}: {note}\n");
                     }
                 }
                 if let Some(i) = step
@@ -695,6 +706,7 @@ impl App {
                 self.modal,
                 Modal::Skip(_)
                     | Modal::Abort(_)
+                    | Modal::ManualDone(_)
                     | Modal::ManualFailed(_)
                     | Modal::Note(_)
                     | Modal::StopReason(_)
@@ -800,6 +812,18 @@ impl App {
                 } else {
                     t.input(key);
                     Modal::Skip(t)
+                }
+            }
+            Modal::ManualDone(mut t) => {
+                if key.code == KeyCode::Esc {
+                    Modal::None
+                } else if enter {
+                    let outcome = text_of(&t);
+                    self.decide(DecisionKind::Done, Some(outcome));
+                    Modal::None
+                } else {
+                    t.input(key);
+                    Modal::ManualDone(t)
                 }
             }
             Modal::ManualFailed(mut t) => {
@@ -1081,10 +1105,11 @@ impl App {
         let Some(action) = action else { return };
         let manual = self.pending.as_ref().is_some_and(|p| p.proposal.manual);
         match action {
-            Action::Confirm if self.pending.is_some() => {
-                let kind = if manual { DecisionKind::Done } else { DecisionKind::Confirm };
-                self.decide(kind, None);
+            // A manual step's outcome is what the facilitator saw: ask for it.
+            Action::Confirm if manual => {
+                self.modal = Modal::ManualDone(single_line("What happened? (optional, Enter marks done, Esc cancels)"));
             }
+            Action::Confirm if self.pending.is_some() => self.decide(DecisionKind::Confirm, None),
             Action::Confirm => self.flash = Some("Nothing is waiting for a decision.".into()),
             Action::Skip if self.pending.is_some() => {
                 self.modal = Modal::Skip(single_line("Why skip? (optional, Enter skips, Esc cancels)"));

@@ -77,6 +77,7 @@ fn handle_term_event(app: &mut App, ev: TermEvent, stop_rect: Rect) -> bool {
                 | Modal::StopReason(t)
                 | Modal::Author(t)
                 | Modal::Search(t)
+                | Modal::ManualDone(t)
                 | Modal::ManualFailed(t)
                 | Modal::EnvConfirm(t)
                 | Modal::Override(t) => {

@@ -24,6 +24,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Modal::Help => help(f, area, app),
         Modal::Skip(t) => editor(f, area, "Skip this step", t, app),
         Modal::Abort(t) => editor(f, area, "Abort the run — reason", t, app),
+        Modal::ManualDone(t) => editor(f, area, "Manual step done — what happened?", t, app),
         Modal::ManualFailed(t) => editor(f, area, "Manual step failed — what happened?", t, app),
         Modal::StopReason(t) => editor(f, area, "STOPPED — why? (optional)", t, app),
         Modal::Author(t) => editor(f, area, "Observations are written by", t, app),
