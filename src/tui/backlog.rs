@@ -16,7 +16,11 @@ use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 /// Show the Backlog screen until the person quits. The terminal must be entered.
 pub async fn run_backlog(mut screen: BacklogScreen) -> std::io::Result<()> {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
-    terminal.clear()?;
+    // A full first paint. Not `clear()`: in ratatui 0.30 it asks the
+    // terminal where its cursor is, and a terminal (or pty) that never
+    // answers would hang the screen before its first frame.
+    let area = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, area.width, area.height))?;
     let mut events = EventStream::new();
     loop {
         terminal.draw(|f| draw::draw(f, &screen))?;
