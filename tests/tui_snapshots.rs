@@ -19,7 +19,7 @@ use gameday::session::event::DecisionKind;
 use gameday::session::recorder::{Masker, Update};
 use gameday::session::{Durability, Event, EventBody, EventLog, Phase, Recorder};
 use gameday::tui::App;
-use gameday::tui::app::{Modal, Pending};
+use gameday::tui::app::{Modal, Pending, Screen};
 use gameday::tui::keymap::{Action, Keymap};
 use gameday::tui::theme::Theme;
 use ratatui::Terminal;
@@ -576,6 +576,49 @@ fn timeline_search() {
     assert!(c.app.modal.is_none());
     assert_eq!(c.app.timeline_query, "replica");
     snap_both(&c, "timeline_search");
+}
+
+/// The Report screen previews the report of the session on disk (here the
+/// fixed session of the report golden tests), scrolls, and writes it out.
+#[test]
+fn report_preview_and_write() {
+    let session = tempfile::tempdir().unwrap();
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/report/session-fixed/events.jsonl");
+    std::fs::copy(&fixture, session.path().join("events.jsonl")).unwrap();
+    let mut c = deviated();
+    c.app.session_dir = session.path().to_path_buf();
+    c.press(KeyCode::Char('r'), KeyModifiers::NONE);
+    assert_eq!(c.app.screen, Screen::Report, "flash: {:?}", c.app.flash);
+    assert!(c.app.report_lines.iter().any(|l| l.starts_with('#')), "a Markdown report");
+    snap_both(&c, "report_preview");
+    // Down moves into the report, Up back, never past either end.
+    c.press(KeyCode::Down, KeyModifiers::NONE);
+    c.press(KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(c.app.report_scroll, 2);
+    c.press(KeyCode::Up, KeyModifiers::NONE);
+    c.press(KeyCode::Up, KeyModifiers::NONE);
+    c.press(KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(c.app.report_scroll, 0);
+    for _ in 0..10_000 {
+        c.press(KeyCode::PageDown, KeyModifiers::NONE);
+    }
+    assert_eq!(c.app.report_scroll, c.app.report_lines.len() - 1);
+    c.press(KeyCode::Char('w'), KeyModifiers::NONE);
+    assert!(session.path().join("report.md").is_file() && session.path().join("report.html").is_file());
+    assert!(c.app.flash.as_deref().is_some_and(|f| f.starts_with("Wrote report.md")), "{:?}", c.app.flash);
+    let written = std::fs::read_to_string(session.path().join("report.md")).unwrap();
+    assert_eq!(written.lines().collect::<Vec<_>>(), c.app.report_lines, "the preview is the report written");
+    c.press(KeyCode::Char('r'), KeyModifiers::NONE);
+    assert_eq!(c.app.screen, Screen::Run);
+}
+
+#[test]
+fn report_preview_of_a_missing_session_says_why() {
+    let mut c = waiting();
+    c.app.session_dir = PathBuf::from("/nonexistent/gameday-session");
+    c.press(KeyCode::Char('r'), KeyModifiers::NONE);
+    assert_eq!(c.app.screen, Screen::Run);
+    assert!(c.app.flash.as_deref().is_some_and(|f| f.contains("cannot be made")), "{:?}", c.app.flash);
 }
 
 // ---------------------------------------------------------------------------

@@ -123,6 +123,8 @@ pub enum Focus {
 pub enum Screen {
     Run,
     Timeline,
+    /// The session's report, rendered from the event log (Markdown).
+    Report,
 }
 
 /// A line of the observation log / timeline.
@@ -205,6 +207,9 @@ pub struct App {
     pub timeline_query: String,
     pub timeline_filter: Option<String>,
     pub timeline_scroll: usize,
+    /// The report preview's lines (made when the Report screen opens).
+    pub report_lines: Vec<String>,
+    pub report_scroll: usize,
     pub flash: Option<String>,
     pub t_plus: f64,
     pub last_seq: u64,
@@ -291,6 +296,8 @@ impl App {
             timeline_query: String::new(),
             timeline_filter: None,
             timeline_scroll: 0,
+            report_lines: Vec::new(),
+            report_scroll: 0,
             flash: None,
             t_plus: 0.0,
             last_seq: 0,
@@ -643,6 +650,28 @@ impl App {
         }
     }
 
+    /// Render the session's report as it stands (from the saved event log,
+    /// so it shows exactly what is on disk) and show it.
+    fn open_report(&mut self) {
+        match crate::report::report_paths(&[self.session_dir.as_path()], crate::report::Format::Markdown, false) {
+            Ok(text) => {
+                self.report_lines = text.lines().map(str::to_string).collect();
+                self.report_scroll = 0;
+                self.screen = Screen::Report;
+            }
+            Err(e) => self.flash = Some(format!("The report cannot be made: {e}")),
+        }
+    }
+
+    /// Write report.md and report.html into the session now (they are
+    /// written again when the console closes, with everything added since).
+    fn write_report(&mut self) {
+        self.flash = Some(match crate::report::write_session_reports(&self.session_dir) {
+            Ok(()) => format!("Wrote report.md and report.html in {}", self.session_dir.display()),
+            Err(e) => format!("The report was not written: {e}"),
+        });
+    }
+
     /// Raise STOP: no question first; the reason is asked afterwards.
     pub fn press_stop(&mut self, source: &str) {
         if self.ended.is_some() {
@@ -964,6 +993,16 @@ impl App {
             apply(&mut self.timeline_scroll);
             return;
         }
+        if self.screen == Screen::Report {
+            // The report reads from the top: down moves further into it.
+            let last = self.report_lines.len().saturating_sub(1);
+            self.report_scroll = if delta < 0 {
+                self.report_scroll.saturating_sub(delta.unsigned_abs())
+            } else {
+                self.report_scroll.saturating_add(delta as usize).min(last)
+            };
+            return;
+        }
         match self.focus {
             Focus::Steps => {
                 let n = self.steps.len();
@@ -1133,6 +1172,10 @@ impl App {
             Action::Timeline => {
                 self.screen = if self.screen == Screen::Run { Screen::Timeline } else { Screen::Run };
             }
+            Action::Report if self.screen == Screen::Report => self.screen = Screen::Run,
+            Action::Report => self.open_report(),
+            Action::WriteReport if self.screen == Screen::Report => self.write_report(),
+            Action::WriteReport => self.flash = Some("Open the report preview first (r).".into()),
             Action::Search => {
                 self.screen = Screen::Timeline;
                 let mut t = single_line("Search the timeline (Enter keeps, Esc closes)");

@@ -22,6 +22,8 @@ pub enum Action {
     SwitchAuthor,
     Suspend,
     Timeline,
+    Report,
+    WriteReport,
     Search,
     Filter,
     Help,
@@ -35,7 +37,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 23] = [
         Action::Confirm,
         Action::Skip,
         Action::Abort,
@@ -48,6 +50,8 @@ impl Action {
         Action::SwitchAuthor,
         Action::Suspend,
         Action::Timeline,
+        Action::Report,
+        Action::WriteReport,
         Action::Search,
         Action::Filter,
         Action::Help,
@@ -74,6 +78,8 @@ impl Action {
             Action::SwitchAuthor => "author",
             Action::Suspend => "suspend",
             Action::Timeline => "timeline",
+            Action::Report => "report",
+            Action::WriteReport => "write report",
             Action::Search => "search",
             Action::Filter => "filter",
             Action::Help => "help",
@@ -101,6 +107,8 @@ impl Action {
             Action::SwitchAuthor => "Change who is writing observations",
             Action::Suspend => "Suspend or resume the Game Day clock (T+ stops)",
             Action::Timeline => "Switch between the Run screen and the Timeline",
+            Action::Report => "Preview the session's report (press again to go back)",
+            Action::WriteReport => "On the report preview: write report.md and report.html now",
             Action::Search => "Search the Timeline",
             Action::Filter => "Filter the Timeline by kind",
             Action::Help => "Show or hide this help",
@@ -236,6 +244,8 @@ impl Default for Keymap {
         b.insert(Action::SwitchAuthor, keys(&["u"]));
         b.insert(Action::Suspend, keys(&["p"]));
         b.insert(Action::Timeline, keys(&["t"]));
+        b.insert(Action::Report, keys(&["r"]));
+        b.insert(Action::WriteReport, keys(&["w"]));
         b.insert(Action::Search, keys(&["/"]));
         b.insert(Action::Filter, keys(&["f"]));
         b.insert(Action::Help, keys(&["?"]));

@@ -1,6 +1,7 @@
 //! Whole screens. `draw` picks one and returns where the STOP button is, so
 //! a mouse click there can be recognised.
 pub mod readiness;
+pub mod report;
 pub mod run;
 pub mod small;
 pub mod timeline;
@@ -22,5 +23,6 @@ pub fn draw(f: &mut Frame, app: &App) -> Rect {
     match app.screen {
         Screen::Run => run::draw(f, area, app),
         Screen::Timeline => timeline::draw(f, area, app),
+        Screen::Report => report::draw(f, area, app),
     }
 }

@@ -22,7 +22,10 @@ pub fn commands(app: &App) -> Vec<Action> {
     if app.screen == Screen::Timeline {
         v.extend([Action::Search, Action::Filter]);
     }
-    v.extend([Action::Timeline, Action::FocusNext, Action::Help, Action::Quit]);
+    if app.screen == Screen::Report {
+        v.push(Action::WriteReport);
+    }
+    v.extend([Action::Timeline, Action::Report, Action::FocusNext, Action::Help, Action::Quit]);
     v
 }
 
