@@ -72,6 +72,13 @@ pub async fn run(mut args: RunArgs) -> u8 {
         Err(code) => return code,
     };
     console_defaults(&args, &mut loaded, &cfg.author);
+    let prior_ticks = match super::day::apply(&loaded.origin, &mut loaded.doc) {
+        Ok(t) => t,
+        Err(e) => {
+            line("ERROR", &e);
+            return 1;
+        }
+    };
     let prepared = match prepare(loaded.doc.clone(), &loaded.vars, &loaded.opts).await {
         Ok(p) => p,
         Err(e) => {
@@ -96,8 +103,17 @@ pub async fn run(mut args: RunArgs) -> u8 {
     for w in &prepared.warnings {
         let _ = rec.record(EventBody::Warning { message: w.clone() });
     }
-    let code =
-        drive(Drive { dir, rec, prepared, loaded, cfg, past: Vec::new(), journal_path: args.journal_path }).await;
+    let code = drive(Drive {
+        dir,
+        rec,
+        prepared,
+        loaded,
+        cfg,
+        past: Vec::new(),
+        journal_path: args.journal_path,
+        prior_ticks,
+    })
+    .await;
     super::run::finish_notifier(notifier).await;
     code
 }
@@ -112,11 +128,13 @@ pub struct Drive {
     /// Events of earlier attempts (resume); empty for a new run.
     pub past: Vec<Event>,
     pub journal_path: PathBuf,
+    /// Preflight items ticked in `gameday plan` (the day file).
+    pub prior_ticks: Vec<crate::engine::readiness::PriorTick>,
 }
 
 /// Put the run on screen until the person quits; write the journal.
 pub async fn drive(d: Drive) -> u8 {
-    let Drive { dir, rec, prepared, loaded, cfg, past, journal_path } = d;
+    let Drive { dir, rec, prepared, loaded, cfg, past, journal_path, prior_ticks } = d;
     let strategy = loaded.opts.hypothesis_strategy;
     let (approver, asks) = ConsoleApprover::new();
     let unattended = Arc::clone(&approver.unattended);
@@ -167,6 +185,7 @@ pub async fn drive(d: Drive) -> u8 {
             stop,
             history,
         );
+        engine.set_prior_ticks(prior_ticks);
         tokio::spawn(async move { engine.run().await })
     };
     let guard = match tui::terminal::enter(dir.clone()) {

@@ -2,6 +2,7 @@
 pub mod args;
 pub mod backlog;
 pub mod console;
+pub mod day;
 pub mod demo;
 pub mod export;
 pub mod headless_log;

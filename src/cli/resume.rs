@@ -145,7 +145,17 @@ pub async fn resume(args: ResumeArgs) -> u8 {
     if args.headless {
         return resume_headless(session, rec, prepared, loaded, events, run_args.journal_path).await;
     }
-    drive(Drive { dir: session, rec, prepared, loaded, cfg, past: events, journal_path: run_args.journal_path }).await
+    drive(Drive {
+        dir: session,
+        rec,
+        prepared,
+        loaded,
+        cfg,
+        past: events,
+        journal_path: run_args.journal_path,
+        prior_ticks: Vec::new(),
+    })
+    .await
 }
 
 /// Load the experiment from where it was first read; if it is gone, from the

@@ -162,3 +162,59 @@ pub async fn run_checks(
 pub fn missing(items: &[Item]) -> Vec<String> {
     items.iter().filter(|i| !i.ok).map(|i| format!("{}: {}", i.label, i.detail)).collect()
 }
+
+/// A preflight item a person ticked before the run (in `gameday plan`,
+/// kept in the playbook's day file), so the gate starts with it ticked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorTick {
+    /// Position in the playbook's `preflight:` list.
+    pub index: usize,
+    /// The item's text when it was ticked: a tick for text that has since
+    /// changed is not carried over (the playbook changed under it).
+    pub text: String,
+    pub by: Option<String>,
+    pub at: Option<String>,
+}
+
+/// Tick the items ticked before the run; returns the items ticked, so the
+/// caller can record who ticked them.
+pub fn apply_prior_ticks<'a>(items: &'a mut [Item], ticks: &[PriorTick]) -> Vec<&'a Item> {
+    let mut done = Vec::new();
+    for item in items.iter_mut() {
+        let Some(t) = ticks.iter().find(|t| item.id == format!("preflight-{}", t.index)) else { continue };
+        if item.kind != ItemKind::Tick || item.label != t.text || item.ok {
+            continue;
+        }
+        item.ok = true;
+        item.detail = match (&t.by, &t.at) {
+            (Some(by), Some(at)) => format!("ticked in the plan by {by} at {at}"),
+            (Some(by), None) => format!("ticked in the plan by {by}"),
+            _ => "ticked in the plan".into(),
+        };
+        done.push(&*item);
+    }
+    done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prior_ticks_apply_to_matching_text_items_only() {
+        let doc = json!({"gameday": 1, "preflight": ["Bob is out of reach", "Room booked",
+            {"name": "up", "type": "probe", "provider": {"type": "http", "url": "http://x"}}]});
+        let mut items = plan_items(&doc);
+        let tick = |index: usize, text: &str| PriorTick { index, text: text.into(), by: Some("kim".into()), at: None };
+        // Item 1's text changed since it was ticked; item 2 is a check, never ticked by hand.
+        let ticks = [tick(0, "Bob is out of reach"), tick(1, "Room booked until noon"), tick(2, "up")];
+        let done: Vec<String> = apply_prior_ticks(&mut items, &ticks).iter().map(|i| i.id.clone()).collect();
+        assert_eq!(done, ["preflight-0"]);
+        let by_id = |id: &str| items.iter().find(|i| i.id == id).unwrap();
+        assert!(by_id("preflight-0").ok);
+        assert_eq!(by_id("preflight-0").detail, "ticked in the plan by kim");
+        assert!(!by_id("preflight-1").ok);
+        assert!(!by_id("preflight-2").ok);
+    }
+}

@@ -88,6 +88,8 @@ pub struct Engine {
     controls: tokio::sync::OnceCell<super::controls::Controls>,
     /// Finished run entries per phase, for the controls' `after` hooks.
     entries: Mutex<HashMap<Phase, Vec<Value>>>,
+    /// Preflight items ticked before the run (the playbook's day file).
+    prior_ticks: std::sync::OnceLock<Vec<super::readiness::PriorTick>>,
 }
 
 /// Sends a provider's live output to the recorder, tagged with its run.
@@ -163,6 +165,7 @@ impl Engine {
             history: super::history::History::default(),
             controls: tokio::sync::OnceCell::new(),
             entries: Mutex::new(HashMap::new()),
+            prior_ticks: std::sync::OnceLock::new(),
         })
     }
 
@@ -208,6 +211,7 @@ impl Engine {
             history,
             controls: tokio::sync::OnceCell::new(),
             entries: Mutex::new(HashMap::new()),
+            prior_ticks: std::sync::OnceLock::new(),
         })
     }
 
@@ -378,11 +382,34 @@ impl Engine {
         Outcome { status, deviated }
     }
 
+    /// Start the readiness gate with these preflight items ticked (what the
+    /// facilitator ticked in `gameday plan`). Only the first call counts;
+    /// call it before [`Engine::run`].
+    pub fn set_prior_ticks(&self, ticks: Vec<super::readiness::PriorTick>) {
+        let _ = self.prior_ticks.set(ticks);
+    }
+
     /// The readiness gate: check what can be checked, then ask for the go.
     async fn readiness(self: &Arc<Self>) -> Result<(), Halt> {
-        use super::readiness::{missing, plan_items, run_checks};
+        use super::readiness::{apply_prior_ticks, missing, plan_items, run_checks};
         self.record(EventBody::PhaseChanged { phase: Phase::Readiness });
         let mut items = plan_items(&self.experiment);
+        // Ticks from the plan are recorded as ticks by the person who made
+        // them, so the event log says who vouched for each item and when.
+        let ticks = self.prior_ticks.get().map(Vec::as_slice).unwrap_or_default();
+        for item in apply_prior_ticks(&mut items, ticks) {
+            let who = ticks
+                .iter()
+                .find(|t| item.id == format!("preflight-{}", t.index))
+                .and_then(|t| t.by.clone())
+                .unwrap_or_else(|| "gameday plan".into());
+            self.record(EventBody::ReadinessTicked {
+                id: item.id.clone(),
+                label: item.label.clone(),
+                ticked: true,
+                who,
+            });
+        }
         let cancel = self.stop.token_beyond(0);
         run_checks(&self.experiment, &mut items, &self.configuration, &self.secrets, &self.opts.python, &cancel).await;
         cancel.cancel();
