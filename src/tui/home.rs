@@ -15,6 +15,10 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
     Run(PathBuf),
+    /// The Plan screen of a playbook; Home comes back after it.
+    Plan(PathBuf),
+    /// The backlog screen; Home comes back after it.
+    Backlog(PathBuf),
     Resume(PathBuf),
     Review(PathBuf),
     Demo,
@@ -82,12 +86,29 @@ impl Home {
         }
     }
 
+    /// Select the row of this playbook or session (coming back to Home).
+    pub fn select_path(&mut self, path: &std::path::Path) {
+        let found = self.rows.iter().position(|r| match r {
+            Row::Playbook(p) => p.path == path,
+            Row::Session(s) => s.dir == path,
+            _ => false,
+        });
+        if let Some(i) = found {
+            self.selected = i;
+        }
+    }
+
     /// Handle a key; `Some` when a choice was made.
     pub fn on_key(&mut self, code: KeyCode, mods: KeyModifiers) -> Option<Choice> {
         match code {
             KeyCode::Char('q') | KeyCode::Esc => Some(Choice::Quit),
             KeyCode::Char('c') if mods.contains(KeyModifiers::CONTROL) => Some(Choice::Quit),
             KeyCode::Char('d') => Some(Choice::Demo),
+            KeyCode::Char('p') => match self.rows.get(self.selected) {
+                Some(Row::Playbook(p)) if p.problem.is_none() => Some(Choice::Plan(p.path.clone())),
+                _ => None,
+            },
+            KeyCode::Char('b') => self.backlog.as_ref().map(|(path, _)| Choice::Backlog(path.clone())),
             KeyCode::Down | KeyCode::Char('j') => {
                 self.select_next(self.selected + 1);
                 None
@@ -116,7 +137,7 @@ impl Home {
             Paragraph::new(vec![
                 Line::from(Span::styled(" gameday — the Game Day console", th.title())),
                 Line::from(Span::styled(
-                    " New here? Press d for the demo: a local service, a Game Day, nothing to install.",
+                    " New here? Press d for the demo: a local service and a Game Day, no setup.",
                     th.dim(),
                 )),
             ]),
@@ -128,13 +149,15 @@ impl Home {
             .block(Block::default().borders(Borders::ALL).border_style(th.border()))
             .highlight_style(th.selected());
         f.render_stateful_widget(list, body, &mut state);
+        // The backlog's path only when the line has room for it.
         let backlog = match &self.backlog {
-            Some((p, n)) => format!(" · backlog: {} ({n} cards)", p.display()),
+            Some((p, n)) if area.width >= 100 => format!(" · b backlog: {} ({n} cards)", p.display()),
+            Some((_, n)) => format!(" · b backlog ({n} cards)"),
             None => String::new(),
         };
         f.render_widget(
             Paragraph::new(vec![
-                Line::from(format!(" ↑/↓ choose · Enter open · d demo · q quit{backlog}")),
+                Line::from(format!(" ↑/↓ choose · Enter open · p plan · d demo · q quit{backlog}")),
                 Line::from(Span::styled(" Headless like `chaos run`: gameday run FILE --headless", th.dim())),
             ]),
             foot,
@@ -148,12 +171,14 @@ impl Home {
             Row::Header(t) => Line::from(Span::styled(t.clone(), th.title())),
             Row::Note(t) => Line::from(Span::styled(format!("   {t}"), th.dim())),
             Row::Playbook(p) => {
-                let kind = if p.game_day { "Game Day " } else { "experiment" };
+                let kind = if p.game_day { "Game Day" } else { "experiment" };
                 let text = match &p.problem {
+                    // The problem names the file (and line) already.
+                    Some(why) if why.contains(&*p.path.to_string_lossy()) => format!("   ✖ {why}"),
                     Some(why) => format!("   ✖ {}  {}", p.path.display(), why),
-                    None => format!("   {kind}  {}  ({})", p.title, p.path.display()),
+                    None => format!("   {kind:<10}  {}  ({})", p.title, p.path.display()),
                 };
-                Line::from(text.chars().take(w).collect::<String>())
+                Line::from(crate::tui::widgets::ellipsis(&text, w))
             }
             Row::Session(s) => {
                 let glyph = match s.verdict.as_str() {
@@ -164,7 +189,7 @@ impl Home {
                 };
                 let text =
                     format!("   {glyph} {:<11} {}  {}  ({} notes)", s.verdict, s.started, s.title, s.observations);
-                Line::from(text.chars().take(w).collect::<String>())
+                Line::from(crate::tui::widgets::ellipsis(&text, w))
             }
         }
     }

@@ -128,6 +128,9 @@ pub fn run_tool(tool: Tool, spec: &RunSpec<'_>) -> RunOutcome {
         }
     };
     command.current_dir(spec.cwd).stdin(Stdio::null()).process_group(0);
+    // gameday keeps a session per run: inside the case's own directory, not
+    // in the data directory of whoever runs the tests.
+    command.env("GAMEDAY_DATA_DIR", spec.cwd.join("gameday-data"));
     for (key, value) in spec.env {
         command.env(key, value);
     }
