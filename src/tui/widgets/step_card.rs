@@ -94,7 +94,16 @@ pub fn describe(activity: &Value) -> Vec<String> {
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
     let current = app.current_step();
-    let [card_area, out_area] = Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    // A waiting manual step has no output to follow, and its instructions
+    // and expected outcome are what the room reads: give the card the room
+    // (a short terminal would otherwise cut them after the first line).
+    let manual_waiting = app.pending.as_ref().is_some_and(|p| p.proposal.manual);
+    let split = if manual_waiting {
+        [Constraint::Min(4), Constraint::Length(0)]
+    } else {
+        [Constraint::Percentage(45), Constraint::Percentage(55)]
+    };
+    let [card_area, out_area] = Layout::vertical(split).areas(area);
     let mut lines: Vec<Line> = Vec::new();
     let mut title = " Step ".to_string();
     if let Some(i) = current {
@@ -129,11 +138,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         for l in describe(preview) {
             lines.push(Line::from(l));
         }
+        // The planned offset beside the actual one, right under the decision
+        // hint (and the time box) so a short card still shows it.
         if let Some(planned) = app.planned_at.get(&(s.phase, s.index)) {
-            lines.push(Line::from(Span::styled(
-                format!("Planned at {} · now {}", super::t_plus(*planned), super::t_plus(app.t_plus)),
-                th.dim(),
-            )));
+            let at = usize::from(waiting.is_some()).min(lines.len());
+            lines.insert(
+                at,
+                Line::from(Span::styled(
+                    format!("Planned at {} · now {}", super::t_plus(*planned), super::t_plus(app.t_plus)),
+                    th.dim(),
+                )),
+            );
         }
         if let (Some(p), Some(since)) = (waiting, app.pending_since)
             && p.proposal.manual
