@@ -87,8 +87,12 @@ fn keys_choose_what_to_open() {
     assert_eq!(key(&mut h, KeyCode::Char('p')), Some(Choice::Plan(PathBuf::from("playbooks/demo.yaml"))));
     assert_eq!(key(&mut h, KeyCode::Char('b')), Some(Choice::Backlog(PathBuf::from("playbooks/backlog.yaml"))));
     assert_eq!(key(&mut h, KeyCode::Char('d')), Some(Choice::Demo));
+    // A plain experiment runs but has no plan.
+    key(&mut h, KeyCode::Down);
+    assert_eq!(key(&mut h, KeyCode::Char('p')), None);
+    assert_eq!(key(&mut h, KeyCode::Enter), Some(Choice::Run(PathBuf::from("playbooks/demo-experiment.json"))));
     // Down past the playbooks: a broken one cannot be run or planned.
-    for _ in 0..3 {
+    for _ in 0..2 {
         assert_eq!(key(&mut h, KeyCode::Down), None);
     }
     assert_eq!(key(&mut h, KeyCode::Enter), None);

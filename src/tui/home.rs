@@ -105,7 +105,8 @@ impl Home {
             KeyCode::Char('c') if mods.contains(KeyModifiers::CONTROL) => Some(Choice::Quit),
             KeyCode::Char('d') => Some(Choice::Demo),
             KeyCode::Char('p') => match self.rows.get(self.selected) {
-                Some(Row::Playbook(p)) if p.problem.is_none() => Some(Choice::Plan(p.path.clone())),
+                // A plain experiment has no plan (no `gameday: 1` fields).
+                Some(Row::Playbook(p)) if p.problem.is_none() && p.game_day => Some(Choice::Plan(p.path.clone())),
                 _ => None,
             },
             KeyCode::Char('b') => self.backlog.as_ref().map(|(path, _)| Choice::Backlog(path.clone())),
