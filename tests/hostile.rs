@@ -188,7 +188,6 @@ async fn stop_ends_a_grandchild_holding_stdout() {
 
 /// A grandchild that leaves the process group (`setsid`) is out of reach of
 /// the group kill. "Nothing left running" must still hold.
-#[ignore = "known bug, issue 8 note: a setsid grandchild leaves the process group; needs /proc or cgroup tracking"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setsid_grandchild_does_not_outlive_the_activity() {
     let m = marker("setsid");
@@ -199,6 +198,41 @@ async fn setsid_grandchild_does_not_outlive_the_activity() {
     assert_eq!(status, "completed");
     assert_eq!(finished(&events, "escaper").0.as_deref(), Some("failed"));
     assert_nothing_left(&m);
+}
+
+/// The escaper's parents are gone at once (a double fork, as daemons do)
+/// and the activity itself ends well: the orphan, reparented to gameday,
+/// must still go with the activity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orphaned_setsid_daemon_does_not_outlive_a_successful_activity() {
+    let m = marker("daemon");
+    let _guard = MarkerGuard(m.clone());
+    let script = "(setsid sleep 300 > /dev/null 2>&1 < /dev/null &) ; exit 0";
+    let run = engine_for(experiment(vec![sh_action("daemonizer", &m, script, Some(10.0))]));
+    let (status, events, took) = run_bounded(&run).await;
+    assert_eq!(status, "completed");
+    assert_eq!(finished(&events, "daemonizer").0.as_deref(), Some("succeeded"));
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_nothing_left(&m);
+}
+
+/// STOP against an activity whose grandchild and great-grandchild each left
+/// with `setsid`: the whole family goes, quickly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_ends_setsid_grandchildren() {
+    let m = marker("setsidstop");
+    let _guard = MarkerGuard(m.clone());
+    let script = "setsid sh -c 'setsid sleep 300 & sleep 300' > /dev/null 2>&1 < /dev/null & sleep 300";
+    let run = engine_for(experiment(vec![sh_action("escapers", &m, script, None)]));
+    let engine = Arc::clone(&run.engine);
+    let handle = tokio::spawn(async move { engine.run().await });
+    wait_started(&m, 4).await;
+    let pressed = Instant::now();
+    run.stop.stop(StopRequest::new("test", "key", None));
+    let outcome = tokio::time::timeout(RUN_BOUND, handle).await.expect("run ends after STOP").unwrap();
+    assert_eq!(outcome.status, "interrupted");
+    assert_nothing_left(&m);
+    eprintln!("STOP → setsid grandchildren gone and run ended: {:?}", pressed.elapsed());
 }
 
 /// 1 GiB on stdout through the real binary (headless): the journal keeps at

@@ -1,6 +1,7 @@
 //! Providers: what actually performs an activity (http, process, python).
 //! Each returns the activity's `output` exactly as Chaos Toolkit records it.
 pub mod http;
+pub mod proc_tree;
 pub mod process;
 pub mod prometheus;
 pub mod python;

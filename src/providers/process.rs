@@ -1,6 +1,8 @@
 //! The `process` provider: a string `arguments` runs through `/bin/sh -c`
 //! (as Chaos Toolkit does), a list runs as argv. The child gets its own
-//! process group so that a timeout or STOP kills it and everything it spawned.
+//! process group so that a timeout or STOP kills it and everything it
+//! spawned; descendants that leave the group (`setsid`) are tracked and
+//! killed too (see [`super::proc_tree`]).
 use super::{Context, LiveSink, OUTPUT_CAP, ProviderError, Stream, TRUNCATED_MARK};
 use crate::engine::pyvalue::py_str;
 use crate::engine::substitute::substitute;
@@ -85,10 +87,28 @@ pub fn die_with_parent(cmd: &mut Command) {
     let _ = cmd;
 }
 
-/// Kill a whole process group. Errors mean it is already gone.
+/// Kill a whole process group and every descendant of its members, even
+/// one that left the group (bounded; see [`super::proc_tree::kill_family`]).
+/// Errors mean it is already gone.
 pub fn kill_group(pgid: u32) {
     if let Ok(pid) = i32::try_from(pgid) {
-        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+        super::proc_tree::kill_family(pid, &Default::default());
+    }
+}
+
+/// How often the family of a running activity is looked at: often at
+/// first (a short-lived parent may orphan a `setsid` child quickly), then
+/// rarely (a scan reads every `/proc/<pid>/stat`).
+fn track_interval(elapsed: Duration) -> Duration {
+    if elapsed < Duration::from_secs(2) { Duration::from_millis(50) } else { Duration::from_millis(500) }
+}
+
+/// Keep noting the family's members while the activity runs; never ends.
+async fn track(family: &mut super::proc_tree::Family) -> std::convert::Infallible {
+    let began = std::time::Instant::now();
+    loop {
+        tokio::time::sleep(track_interval(began.elapsed())).await;
+        family.observe();
     }
 }
 
@@ -142,10 +162,12 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
     // stdin is never the terminal: the console owns it.
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0).kill_on_drop(true);
     die_with_parent(&mut cmd);
+    super::proc_tree::become_subreaper();
     let mut child =
         cmd.spawn().map_err(|e| ProviderError::Failed(format!("could not start {}: {e}", cmdline.display())))?;
     let pgid = child.id().unwrap_or(0);
     ctx.live.spawned(pgid);
+    let mut family = super::proc_tree::Family::new(pgid);
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let live = ctx.live;
@@ -178,9 +200,11 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
         r = io => Ok(r),
         _ = sleep => Err(ProviderError::Failed("process activity took too long to complete".into())),
         _ = ctx.cancel.cancelled() => Err(ProviderError::Interrupted),
+        never = track(&mut family) => match never {},
     };
-    // Whatever happened, nothing of this group outlives the activity.
-    kill_group(pgid);
+    // Whatever happened, nothing of this family outlives the activity. The
+    // kill may take a few rounds (sleeping between them): off the workers.
+    let _ = tokio::task::spawn_blocking(move || family.kill()).await;
     if outcome.is_err() {
         // Reap the child now rather than whenever the runtime gets to it, so
         // no zombie of ours lingers in the group.
