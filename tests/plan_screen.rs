@@ -284,3 +284,17 @@ fn the_people_drill_reads_whole() {
     let screen = render(&s, 120, 40);
     assert!(screen.contains("dungeons-and-dragons: explores how the team detects, diagnoses and responds"), "{screen}");
 }
+
+/// At 80×24 the last preflight item of the people drill wraps onto a second
+/// line at the bottom of the pane: selecting it scrolls far enough to show
+/// all of it, so it can be read before it is ticked.
+#[test]
+fn the_selected_row_shows_whole_at_the_bottom() {
+    let mut s = open(Path::new("playbooks/people-drill-expert-unavailable.yaml"));
+    keys(&mut s, &[KeyCode::Down; 6]);
+    keys(&mut s, &[KeyCode::Tab]);
+    keys(&mut s, &[KeyCode::Down; 20]);
+    let screen = render(&s, 80, 24);
+    let at = screen.find("▶ [ ] The fake incident ticket is ready to be").unwrap_or_else(|| panic!("{screen}"));
+    assert!(screen[at..].contains("opened."), "the selected item's second line is shown:\n{screen}");
+}

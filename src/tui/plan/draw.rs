@@ -73,7 +73,7 @@ pub fn draw(f: &mut Frame, s: &PlanScreen) {
             Line::from(Span::styled(cut(&format!(" Day file: {} ({state})", s.day_file_name()), w), th.dim()))
         }
     };
-    let hints = " ↑/↓ choose · Tab rows · Space approve/tick · i invite · n note · ? help · q";
+    let hints = " ↑↓ choose · Tab rows · Space approve/tick · i invite · n note · ? help · q quit";
     f.render_widget(Paragraph::new(vec![flash, Line::from(cut(hints, w))]), foot);
     match &s.overlay {
         Overlay::None => {}
@@ -200,8 +200,15 @@ fn detail(f: &mut Frame, area: Rect, s: &PlanScreen, steps: &[Step]) {
     // One column for the cursor mark; continuation lines are indented.
     let lines = visual(&rows, (inner.width as usize).saturating_sub(3).max(10));
     let height = inner.height as usize;
-    let cursor_line = lines.iter().position(|(i, _)| *i == s.cursor).unwrap_or(0);
-    let start = if s.focus == Focus::Detail && cursor_line >= height { cursor_line + 1 - height } else { 0 };
+    // Scroll so the whole selected row shows, its wrapped lines too (a
+    // preflight item cut after its first line cannot be read before ticking).
+    let cursor_first = lines.iter().position(|(i, _)| *i == s.cursor).unwrap_or(0);
+    let cursor_last = lines.iter().rposition(|(i, _)| *i == s.cursor).unwrap_or(0);
+    let start = if s.focus == Focus::Detail && cursor_last >= height {
+        (cursor_last + 1 - height).min(cursor_first)
+    } else {
+        0
+    };
     let shown: Vec<Line> = lines
         .iter()
         .enumerate()
