@@ -232,7 +232,6 @@ fn raw_lines(session: &Path) -> Vec<String> {
     complete.lines().map(str::to_string).collect()
 }
 
-#[ignore = "known bug, issue 8 note: after a resume the journal duration covers only the last attempt"]
 #[test]
 fn sigkill_at_random_points_then_resume_loses_and_duplicates_nothing() {
     let started = Instant::now();

@@ -2,6 +2,7 @@
 //! continues where it was: finished steps are not run again, a step that was
 //! running is shown as interrupted and offered again, and a STOP stays a STOP.
 use crate::session::event::{DecisionKind, Event, EventBody, Phase};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -33,12 +34,15 @@ pub struct History {
     pub leftover_groups: Vec<u32>,
     /// The readiness gate was passed (or overridden) already.
     pub readiness_done: bool,
+    /// When the session started (its first event): the run's duration is
+    /// measured from here, not from the start of the resumed process.
+    pub session_start: Option<DateTime<Utc>>,
 }
 
 impl History {
     /// Read it from events.
     pub fn from_events(events: &[Event]) -> Self {
-        let mut h = History::default();
+        let mut h = History { session_start: events.first().map(|e| e.at), ..History::default() };
         let mut started: HashMap<u64, (Phase, usize, String)> = HashMap::new();
         let mut groups: HashMap<u64, u32> = HashMap::new();
         for ev in events {
@@ -91,8 +95,42 @@ impl History {
         h
     }
 
+    /// Seconds from the session's start to `end` (wall clock: the time the
+    /// console was dead, or its clock suspended, passed for the people in
+    /// the room too). `None` for a session never started before.
+    pub fn run_duration(&self, end: DateTime<Utc>) -> Option<f64> {
+        let start = self.session_start?;
+        Some(((end - start).num_microseconds().unwrap_or(0) as f64 / 1e6).max(0.0))
+    }
+
     /// Was this step running when the console died?
     pub fn was_interrupted(&self, phase: Phase, index: usize) -> bool {
         self.interrupted.iter().any(|(p, i, _)| *p == phase && *i == index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: i64, body: EventBody) -> Event {
+        let start = DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap();
+        Event { seq: secs as u64 + 1, at: start + chrono::Duration::seconds(secs), t: secs as f64, body }
+    }
+
+    #[test]
+    fn a_resumed_run_is_timed_from_the_session_start() {
+        // The first attempt ran 40 s, the console was dead, then resumed.
+        let past = vec![
+            at(0, EventBody::Warning { message: "session start".into() }),
+            at(40, EventBody::Warning { message: "last event before the kill".into() }),
+        ];
+        let h = History::from_events(&past);
+        let end = past[0].at + chrono::Duration::seconds(95);
+        assert_eq!(h.run_duration(end), Some(95.0));
+        // A clock step backwards never makes a negative duration.
+        assert_eq!(h.run_duration(past[0].at - chrono::Duration::seconds(5)), Some(0.0));
+        // A fresh run has no history: the engine times it itself.
+        assert_eq!(History::default().run_duration(end), None);
     }
 }

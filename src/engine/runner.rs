@@ -366,12 +366,11 @@ impl Engine {
             _ => "completed".to_string(),
         };
         let deviated = self.deviated.load(Ordering::SeqCst);
-        self.record(EventBody::RunFinished {
-            status: status.clone(),
-            deviated,
-            end: iso(&Utc::now()),
-            duration: started.elapsed().as_secs_f64(),
-        });
+        let end = Utc::now();
+        // A resumed run lasted from the session's start, across every
+        // attempt, as Chaos Toolkit's duration spans start to end.
+        let duration = self.history.run_duration(end).unwrap_or_else(|| started.elapsed().as_secs_f64());
+        self.record(EventBody::RunFinished { status: status.clone(), deviated, end: iso(&end), duration });
         if let Some(c) = self.controls.get().filter(|c| !c.is_empty()) {
             let state = json!({"status": status, "deviated": deviated});
             let _ = c.after(super::controls::Level::Experiment, &self.experiment, &state).await;
