@@ -6,6 +6,8 @@
 //!   complete, the process exits, the terminal restored.
 //! * SIGINT: the console asks "Quit?" while a run is active and stays up;
 //!   `y` then STOPs, rolls back and exits.
+//! * With the note editor open, whatever signal: the unfinished draft is
+//!   saved as an observation, marked as a draft, and a warning names it.
 //!
 //! Before each signal the window is shrunk to 20×5 and restored: no phase
 //! may panic on a resize. Assertions are on events.jsonl, journal.json and
@@ -97,8 +99,8 @@ fn reach(phase: PhaseUnderTest, tmux: &Tmux, session: &Path) -> Option<procs::Gr
         PhaseUnderTest::NoteEditor => {
             tmux.wait_decision("action", "long-running");
             tmux.keys(&["n"]);
-            tmux.type_text("a draft nobody saved");
-            tmux.wait_for(&["a draft nobody saved"]);
+            tmux.type_text(DRAFT);
+            tmux.wait_for(&[DRAFT]);
             None
         }
     }
@@ -169,6 +171,34 @@ fn assert_documented_end(tmux: &Tmux, session: &Path, group: Option<procs::Group
     assert!(!all.contains("panicked"), "{all}");
 }
 
+/// The text typed into the note editor in [`PhaseUnderTest::NoteEditor`].
+const DRAFT: &str = "a draft nobody saved";
+
+/// The draft typed before `signal` was saved: once, as an observation by
+/// the facilitator, its text marked as an unfinished draft, with a warning.
+fn assert_draft_saved(session: &Path, signal: &str) {
+    let evs = events(session);
+    let dump = || sandbox::dump_events(session);
+    let saved: Vec<&Value> = evs
+        .iter()
+        .filter(|e| kind(e) == "observation" && e["text"].as_str().is_some_and(|t| t.starts_with(DRAFT)))
+        .collect();
+    assert_eq!(saved.len(), 1, "the draft must be saved exactly once:\n{}", dump());
+    let text = saved[0]["text"].as_str().unwrap_or_default();
+    assert!(text.contains(gameday::tui::app::DRAFT_MARK) && text.contains(signal), "not marked: {text:?}");
+    assert_eq!(saved[0]["type"], "observation", "{}", dump());
+    assert!(
+        evs.iter().any(|e| kind(e) == "warning"
+            && e["message"].as_str().is_some_and(|m| m.contains("unfinished draft") && m.contains(signal))),
+        "no warning names the saved draft:\n{}",
+        dump()
+    );
+    // Saved before the session ended, so the report written at the end has it.
+    let ended = evs.iter().position(|e| kind(e) == "session_ended").unwrap_or(usize::MAX);
+    let at = evs.iter().position(|e| std::ptr::eq(e, saved[0])).unwrap_or(usize::MAX);
+    assert!(at < ended, "the draft was saved after the session ended:\n{}", dump());
+}
+
 /// SIGTERM or SIGHUP: unattended all the way out.
 fn term_or_hup(phase: PhaseUnderTest, sig: i32, source: &str) {
     let (_sb, tmux, session) = start(&format!("{source}{phase:?}"), phase);
@@ -193,6 +223,9 @@ fn term_or_hup(phase: PhaseUnderTest, sig: i32, source: &str) {
     if matches!(phase, PhaseUnderTest::MethodProcess | PhaseUnderTest::SlowRollback) {
         let rb = sandbox::entry(&journal(&session)["rollbacks"], "undo-it").clone();
         assert!(rb.get("end").is_some(), "{rb:#}");
+    }
+    if phase == PhaseUnderTest::NoteEditor {
+        assert_draft_saved(&session, &source.to_uppercase());
     }
     assert_documented_end(&tmux, &session, group, source);
 }
@@ -229,6 +262,9 @@ fn interrupt(phase: PhaseUnderTest) {
         },
         || format!("{}\n{}", tmux.screen(), sandbox::dump_events(&session)),
     );
+    if phase == PhaseUnderTest::NoteEditor {
+        assert_draft_saved(&session, "SIGINT");
+    }
     assert_documented_end(&tmux, &session, group, "quit");
 }
 

@@ -16,6 +16,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::oneshot;
 
+mod draft;
+pub use draft::DRAFT_MARK;
+
 /// Kinds of observation a facilitator can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoteKind {

@@ -220,6 +220,13 @@ pub async fn run_console(
                 dirty = true;
             }
             Some(sig) = signals.recv() => {
+                // Every signal closes the note editor (a question, or the
+                // end): what was typed in it is saved first, never dropped.
+                app.save_draft(match sig {
+                    Sig::Int => "SIGINT",
+                    Sig::Term => "SIGTERM",
+                    Sig::Hup => "SIGHUP",
+                });
                 match sig {
                     Sig::Int => {
                         if app.run_active() {
