@@ -467,11 +467,11 @@ async fn redirect_loop_is_cut_with_a_clear_message() {
 }
 
 /// A body that arrives one byte every 200 ms never trips a per-read
-/// timeout; STOP must still end it at once.
+/// timeout; STOP must end it at once, long before its 10 s timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_ends_a_drip_fed_response() {
     let srv = Hostile::start(drip_feeds);
-    let run = engine_for(experiment(vec![http_action("call", &srv.url("/drip"), Some(1.0))]));
+    let run = engine_for(experiment(vec![http_action("call", &srv.url("/drip"), Some(10.0))]));
     let mut updates = run.rec.subscribe();
     let engine = Arc::clone(&run.engine);
     let handle = tokio::spawn(async move { engine.run().await });
@@ -491,13 +491,14 @@ async fn stop_ends_a_drip_fed_response() {
 }
 
 /// The same drip-fed body with a 1 s timeout must fail within a bounded
-/// time instead of running as long as the server keeps dripping.
-#[ignore = "known limit, issue 8 note: the http timeout is per read (as in Chaos Toolkit), not for the whole body"]
+/// time instead of running as long as the server keeps dripping: the
+/// timeout bounds the whole call (a deliberate difference from Chaos
+/// Toolkit, whose timeout is per read).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drip_fed_response_is_bounded_by_the_timeout() {
     let srv = Hostile::start(drip_feeds);
     let (st, exc, took) = http_run(&srv.url("/drip"), Some(1.0)).await;
     assert_eq!(st.as_deref(), Some("failed"), "{exc}");
     assert!(exc.contains("took too long"), "{exc}");
-    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(took < Duration::from_secs(4), "{took:?}");
 }

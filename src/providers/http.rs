@@ -2,7 +2,9 @@
 //! (query string for GET, JSON body only with the exact `Content-Type:
 //! application/json` request header, a form body otherwise), its timeouts
 //! (`t` or `[connect, read]`), retries on connection errors, and redirects
-//! always followed.
+//! always followed. Unlike Chaos Toolkit (whose timeouts are per read, so a
+//! server that drips a byte at a time holds a call forever), the timeout
+//! also bounds the whole call, body included; see [`deadline`].
 use super::{Context, OUTPUT_CAP, ProviderError};
 use crate::engine::pyvalue::{py_str, py_truthy};
 use crate::engine::substitute::substitute;
@@ -18,6 +20,8 @@ pub struct Request {
     pub body: Body,
     pub connect_timeout: Option<Duration>,
     pub read_timeout: Option<Duration>,
+    /// The `timeout` as a bound on the whole call (see [`deadline`]).
+    pub total_timeout: Option<Duration>,
     pub verify_tls: bool,
     pub max_retries: u64,
     /// A header the HTTP client would refuse (the activity then aborts the run).
@@ -31,6 +35,19 @@ pub enum Body {
     Json(Value),
     Form(Vec<(String, String)>),
     Raw(String),
+}
+
+/// The longest a call without a `timeout` may take, body included
+/// (Chaos Toolkit would wait forever): long enough for an API that blocks
+/// while it fails a database over, short enough that a hung server cannot
+/// hold a Game Day.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
+
+/// How long the whole call (every attempt, the response and its body) may
+/// take: the `timeout` (for `[connect, read]`, their sum: the budget given
+/// for the two phases), or [`DEFAULT_DEADLINE`] without one.
+pub fn deadline(req: &Request) -> Duration {
+    req.total_timeout.unwrap_or(DEFAULT_DEADLINE)
 }
 
 fn secs(v: &Value) -> Option<Duration> {
@@ -82,10 +99,15 @@ pub fn request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Re
         _ => Vec::new(),
     };
     let timeout = provider.get("timeout").map(|t| substitute(t, scope));
-    let (connect_timeout, read_timeout) = match &timeout {
-        Some(Value::Array(a)) if a.len() == 2 => (secs(&a[0]), secs(&a[1])),
-        Some(t) => (secs(t), secs(t)),
-        None => (None, None),
+    let (connect_timeout, read_timeout, total_timeout) = match &timeout {
+        // Both phases bounded: the whole call gets their sum. One left
+        // unbounded (`null`): the default cap.
+        Some(Value::Array(a)) if a.len() == 2 => {
+            let (c, r) = (secs(&a[0]), secs(&a[1]));
+            (c, r, c.zip(r).map(|(c, r)| c + r))
+        }
+        Some(t) => (secs(t), secs(t), secs(t)),
+        None => (None, None, None),
     };
     let mut arguments = provider.get("arguments").cloned().unwrap_or(Value::Null);
     if py_truthy(&arguments) && !scope.is_empty() {
@@ -111,6 +133,7 @@ pub fn request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Re
         body,
         connect_timeout,
         read_timeout,
+        total_timeout,
         verify_tls: provider.get("verify_tls").is_none_or(py_truthy),
         max_retries: provider.get("max_retries").and_then(Value::as_u64).unwrap_or(0),
         invalid: bad_header,
@@ -245,14 +268,26 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
         };
         Ok(json!({"status": status, "headers": headers, "body": body}))
     };
+    let limit = deadline(&req);
     let out = tokio::select! {
         r = work => r?,
         _ = ctx.cancel.cancelled() => return Err(ProviderError::Interrupted),
+        _ = tokio::time::sleep(limit) => return Err(too_long(&req, limit)),
     };
     if !has_tolerance && out.get("status").and_then(Value::as_u64).is_some_and(|s| s > 399) {
         ctx.live.warn("This HTTP call returned a status code above 400, which may not be what you expected.");
     }
     Ok(out)
+}
+
+/// The failure when the whole call outlives its [`deadline`]: Chaos
+/// Toolkit's words for a timeout, and (without a `timeout`) which cap hit.
+fn too_long(req: &Request, limit: Duration) -> ProviderError {
+    let mut msg = String::from("activity took too long to complete");
+    if req.total_timeout.is_none() {
+        msg.push_str(&format!(" (no timeout was set; gameday stops an http call after {} s)", limit.as_secs()));
+    }
+    ProviderError::Failed(msg)
 }
 
 /// `json.dumps(v)` with Python's defaults: `", "` and `": "` separators,
@@ -321,6 +356,26 @@ fn write_py_str(s: &str, out: &mut String) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn req(provider: Value) -> Request {
+        let empty = Map::new();
+        request(&provider, &crate::engine::substitute::Scope::new(&empty, &empty))
+    }
+
+    fn with_timeout(t: Value) -> Request {
+        req(json!({"type": "http", "url": "http://x", "timeout": t}))
+    }
+
+    #[test]
+    fn deadline_is_the_timeout_or_the_default_cap() {
+        assert_eq!(deadline(&with_timeout(json!(1.5))), Duration::from_millis(1500));
+        assert_eq!(deadline(&with_timeout(json!([2, 3]))), Duration::from_secs(5));
+        assert_eq!(deadline(&with_timeout(json!([2, 2]))), Duration::from_secs(4));
+        assert_eq!(deadline(&with_timeout(json!([null, 3]))), DEFAULT_DEADLINE);
+        let none = req(json!({"type": "http", "url": "http://x"}));
+        assert_eq!(deadline(&none), DEFAULT_DEADLINE);
+        assert!(matches!(too_long(&none, DEFAULT_DEADLINE), ProviderError::Failed(m) if m.contains("600 s")));
+    }
 
     #[test]
     fn json_body_matches_python() {

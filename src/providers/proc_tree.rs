@@ -157,12 +157,13 @@ impl Drop for Family {
 }
 
 /// Orphans reparented to gameday that lead a session of their own and
-/// started no earlier than `since`.
+/// started no earlier than `since` — dead ones too, to be reaped. (gameday
+/// starts its own children in its session, so none of them is taken.)
 fn adopted_escapers(all: &[Stat], since: u64) -> Vec<Proc> {
     let me = std::process::id() as i32;
     let my_session = nix::unistd::getsid(None).map(|p| p.as_raw()).unwrap_or(0);
     all.iter()
-        .filter(|s| s.ppid == me && !s.zombie() && s.sid == s.pid && s.sid != my_session && s.start >= since)
+        .filter(|s| s.ppid == me && s.sid == s.pid && s.sid != my_session && s.start >= since)
         .map(Stat::proc)
         .collect()
 }
