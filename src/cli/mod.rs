@@ -22,7 +22,17 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     crate::trace::mark_start();
     let cli = args::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    // A headless run is one task at a time (activities, the log printer and
+    // the signal watchers all await), so one thread does it: no worker
+    // threads to start, and less memory than `chaos run` by a wide margin.
+    // The console keeps two workers so drawing never waits on the engine.
+    let headless_run = matches!(&cli.command, Some(args::Command::Run(a)) if a.headless || a.yes);
+    let built = if headless_run {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+    };
+    let runtime = match built {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("gameday: cannot start the async runtime: {e}");

@@ -11,6 +11,8 @@ use crate::engine::substitute::substitute;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
+mod tls;
+
 /// The request as it will be sent, for display and for execution.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -197,9 +199,8 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
     if reqwest::Url::parse(&req.url).is_err() {
         return Err(ProviderError::Crashed(format!("Invalid URL '{}'", req.url)));
     }
-    let mut builder = reqwest::Client::builder()
-        .danger_accept_invalid_certs(!req.verify_tls)
-        .redirect(reqwest::redirect::Policy::limited(30));
+    let mut builder =
+        tls::configure(reqwest::Client::builder(), req.verify_tls).redirect(reqwest::redirect::Policy::limited(30));
     if let Some(t) = req.connect_timeout {
         builder = builder.connect_timeout(t);
     }
