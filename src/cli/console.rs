@@ -2,7 +2,7 @@
 //! sessions, so a new run and a resumed one behave the same.
 use super::args::RunArgs;
 use super::headless_log::line;
-use super::run::{Loaded, load_for_run, open_session, write_journal};
+use super::run::{Loaded, create_session, load_for_run, start_session, write_journal};
 use crate::engine::{Engine, History, Outcome, Prepared, RollbackStrategy, StopHandle, prepare};
 use crate::session::event::{Event, EventBody};
 use crate::session::recorder::{Recorder, Update};
@@ -86,33 +86,32 @@ pub async fn run(mut args: RunArgs) -> u8 {
             return 1;
         }
     };
-    let (dir, rec, notifier) = match open_session(
-        args.session_dir.as_deref(),
-        &prepared,
-        &loaded.raw,
-        &loaded.origin,
-        "console",
-        Durability::EveryEvent,
-    ) {
+    let (dir, rec, notifier) = match create_session(args.session_dir.as_deref(), &prepared, Durability::EveryEvent) {
         Ok(x) => x,
         Err(e) => {
             line("ERROR", &e);
             return 1;
         }
     };
-    for w in &prepared.warnings {
-        let _ = rec.record(EventBody::Warning { message: w.clone() });
-    }
-    let code = drive(Drive {
-        dir,
-        rec,
-        prepared,
-        loaded,
-        cfg,
-        past: Vec::new(),
-        journal_path: args.journal_path,
-        prior_ticks,
-    })
+    // The session's start (frozen experiment, `session_started`, warnings)
+    // is synced right after the first frame: the frame shows nothing as
+    // recorded yet, and the engine starts only once this has succeeded.
+    let start: Start = {
+        let (dir, rec) = (dir.clone(), Arc::clone(&rec));
+        let (raw, origin) = (loaded.raw.clone(), loaded.origin.clone());
+        let prepared = prepared.clone();
+        Box::new(move || {
+            start_session(&dir, &rec, &prepared, &raw, &origin, "console")?;
+            for w in &prepared.warnings {
+                let _ = rec.record(EventBody::Warning { message: w.clone() });
+            }
+            Ok(())
+        })
+    };
+    let code = drive_new(
+        Drive { dir, rec, prepared, loaded, cfg, past: Vec::new(), journal_path: args.journal_path, prior_ticks },
+        Some(start),
+    )
     .await;
     super::run::finish_notifier(notifier).await;
     code
@@ -132,13 +131,20 @@ pub struct Drive {
     pub prior_ticks: Vec<crate::engine::readiness::PriorTick>,
 }
 
+/// What a new session still has to write before its run starts.
+type Start = Box<dyn FnOnce() -> Result<(), String> + Send>;
+
 /// Put the run on screen until the person quits; write the journal.
 pub async fn drive(d: Drive) -> u8 {
+    drive_new(d, None).await
+}
+
+/// [`drive`], with a new session's `start` run after the first frame.
+async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
     let Drive { dir, rec, prepared, loaded, cfg, past, journal_path, prior_ticks } = d;
     let strategy = loaded.opts.hypothesis_strategy;
     let (approver, asks) = ConsoleApprover::new();
     let unattended = Arc::clone(&approver.unattended);
-    let updates = rec.subscribe();
     let stop = StopHandle::new();
     let mut app = App::new(
         &prepared.experiment,
@@ -151,30 +157,64 @@ pub async fn drive(d: Drive) -> u8 {
         Arc::clone(&rec),
         stop.clone(),
     );
-    for ev in &past {
-        app.apply(Update::Event(ev.clone()));
-    }
-    if !past.is_empty() {
-        app.finish_replay();
-    }
     let history = History::from_events(&past);
     let finished_before = history.run_finished;
     // A kill between the run's end and the session's end leaves a finished
     // run without `session_ended`; reviewing it must still close the session.
     let ended_before = past.iter().any(|e| matches!(e.body, EventBody::SessionEnded));
+    let resumed = !past.is_empty();
+    let finished_outcome = past.iter().rev().find_map(|e| match &e.body {
+        EventBody::RunFinished { status, deviated, .. } => {
+            Some(Outcome { status: status.clone(), deviated: *deviated })
+        }
+        _ => None,
+    });
+    // Replayed by value: a resumed session can hold 100,000 events, and
+    // copying each one would delay the first frame.
+    for ev in past {
+        app.apply(Update::Event(ev));
+    }
+    if resumed {
+        app.finish_replay();
+    }
+    if !finished_before && resumed {
+        app.phase = Phase::Readiness;
+    }
+    let guard = match tui::terminal::enter(dir.clone()) {
+        Ok(g) => g,
+        Err(e) => {
+            line("ERROR", &format!("cannot take over the terminal: {e}"));
+            return 1;
+        }
+    };
+    // The first frame goes up before anything waits for the disk.
+    let screen = match tui::event_loop::first_frame(&app) {
+        Ok(s) => s,
+        Err(e) => {
+            drop(guard);
+            line("ERROR", &format!("cannot draw the console: {e}"));
+            return 1;
+        }
+    };
+    if let Some(start) = start {
+        let started = tokio::task::spawn_blocking(start)
+            .await
+            .unwrap_or_else(|e| Err(format!("the session could not be started: {e}")));
+        if let Err(e) = started {
+            drop(screen);
+            drop(guard);
+            line("ERROR", &e);
+            return 1;
+        }
+    }
+    // Subscribed after the start, as before the first frame moved up: the
+    // screen shows what happens from here on.
+    let updates = rec.subscribe();
     let handle = if finished_before {
         // Reviewing a finished run: nothing to execute, notes can still be added.
-        let outcome = past.iter().rev().find_map(|e| match &e.body {
-            EventBody::RunFinished { status, deviated, .. } => {
-                Some(Outcome { status: status.clone(), deviated: *deviated })
-            }
-            _ => None,
-        });
+        let outcome = finished_outcome;
         tokio::spawn(async move { outcome.unwrap_or(Outcome { status: "completed".into(), deviated: false }) })
     } else {
-        if !past.is_empty() {
-            app.phase = Phase::Readiness;
-        }
         let engine = Engine::resume(
             prepared.experiment,
             prepared.configuration,
@@ -188,14 +228,7 @@ pub async fn drive(d: Drive) -> u8 {
         engine.set_prior_ticks(prior_ticks);
         tokio::spawn(async move { engine.run().await })
     };
-    let guard = match tui::terminal::enter(dir.clone()) {
-        Ok(g) => g,
-        Err(e) => {
-            line("ERROR", &format!("cannot take over the terminal: {e}"));
-            return 1;
-        }
-    };
-    let result = tui::run_console(app, handle, updates, asks, unattended).await;
+    let result = tui::run_console(screen, app, handle, updates, asks, unattended).await;
     drop(guard);
     if !ended_before {
         let _ = rec.record(EventBody::SessionEnded);

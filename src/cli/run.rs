@@ -136,19 +136,26 @@ pub fn open_session(
     mode: &str,
     durability: Durability,
 ) -> Result<OpenedSession, String> {
+    let opened = create_session(root, prepared, durability)?;
+    start_session(&opened.0, &opened.1, prepared, raw, origin, mode)?;
+    Ok(opened)
+}
+
+/// The first half of [`open_session`]: the directory, an empty event log and
+/// the recorder (and the notifier, subscribed before the first event so it
+/// sees the start). Nothing here waits for the disk, so the console can
+/// draw its first frame right after it and sync the start afterwards.
+pub fn create_session(
+    root: Option<&Path>,
+    prepared: &Prepared,
+    durability: Durability,
+) -> Result<OpenedSession, String> {
     let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("session");
     let dir = session::dir::create(root, title).map_err(|e| format!("cannot create the session directory: {e}"))?;
-    let frozen = dir.join(if origin.ends_with(".json") { "experiment.json" } else { "experiment.yaml" });
-    // The frozen copy holds what the user wrote; inline secrets in it are theirs
-    // already, so they are masked in the copy we keep.
-    let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
-    session::dir::write_atomic(&frozen, masker.mask_str(raw).as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", frozen.display()))?;
     let log = EventLog::create(&dir.join(session::dir::EVENTS), durability)
         .map_err(|e| format!("cannot create the event log: {e}"))?;
     let rec = Arc::new(Recorder::new(log));
     rec.set_secrets(prepared.secret_values.clone());
-    // The notifier subscribes before the first event so it sees the start.
     let notifier = crate::notify::from_doc(&prepared.experiment).map(|cfg| {
         let title = rec.masker().mask_str(title);
         let session = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -157,6 +164,26 @@ pub fn open_session(
             let _ = rec2.record(EventBody::Warning { message: m });
         })
     });
+    Ok((dir, rec, notifier))
+}
+
+/// The second half of [`open_session`]: the frozen copy of the experiment
+/// and the `session_started` event, both on disk (as the log's durability
+/// says) when this returns. Must run before anything else is recorded.
+pub fn start_session(
+    dir: &Path,
+    rec: &Recorder,
+    prepared: &Prepared,
+    raw: &str,
+    origin: &str,
+    mode: &str,
+) -> Result<(), String> {
+    let frozen = dir.join(if origin.ends_with(".json") { "experiment.json" } else { "experiment.yaml" });
+    // The frozen copy holds what the user wrote; inline secrets in it are theirs
+    // already, so they are masked in the copy we keep.
+    let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
+    session::dir::write_atomic(&frozen, masker.mask_str(raw).as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", frozen.display()))?;
     rec.record(EventBody::SessionStarted {
         experiment: prepared.journal_copy.clone(),
         source: origin.to_string(),
@@ -168,7 +195,7 @@ pub fn open_session(
         cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
     })
     .map_err(|e| format!("cannot write the event log: {e}"))?;
-    Ok((dir, rec, notifier))
+    Ok(())
 }
 
 /// Give pending notifications a moment to go out, never more than 5 s.

@@ -103,34 +103,53 @@ fn panic_hook_for_tests(k: &ratatui::crossterm::event::KeyEvent) {
     }
 }
 
-/// Run the console until the person quits (or, unattended, the run ends).
-/// The terminal must already be entered (see [`super::terminal::enter`]).
+/// The console's screen, with its first frame drawn.
+pub struct Screen {
+    terminal: Terminal<CrosstermBackend<io::Stdout>>,
+    stop_rect: Rect,
+}
+
+/// Draw `app`'s first frame, a full paint (traced as the first frame). The
+/// terminal must already be entered (see [`super::terminal::enter`]).
+pub fn first_frame(app: &App) -> io::Result<Screen> {
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    // Not `clear()`: it asks the terminal where its cursor is, and a
+    // terminal that does not answer would stall us.
+    let area = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, area.width, area.height))?;
+    let mut stop_rect = Rect::default();
+    let _ = execute!(io::stdout(), BeginSynchronizedUpdate);
+    let drawn = terminal.draw(|f| stop_rect = views::draw(f, app));
+    let _ = execute!(io::stdout(), EndSynchronizedUpdate);
+    drawn?;
+    crate::trace::line(&format!("first_frame {:.6}", crate::trace::since_start()));
+    Ok(Screen { terminal, stop_rect })
+}
+
+/// Run the console until the person quits (or, unattended, the run ends),
+/// on a screen from [`first_frame`].
 pub async fn run_console(
+    screen: Screen,
     mut app: App,
     engine: JoinHandle<Outcome>,
     mut updates: UnboundedReceiver<Update>,
     mut asks: UnboundedReceiver<Ask>,
     unattended: Arc<AtomicBool>,
 ) -> io::Result<Option<Outcome>> {
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    // A full first paint. Not `clear()`: it asks the terminal where its
-    // cursor is, and a terminal that does not answer would stall us.
-    let area = terminal.size()?;
-    terminal.resize(ratatui::layout::Rect::new(0, 0, area.width, area.height))?;
+    let Screen { mut terminal, mut stop_rect } = screen;
     let mut events = EventStream::new();
     let mut signals = watch_signals();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut engine = Some(engine);
     let mut outcome = None;
-    let mut dirty = true;
+    // The first frame is up; the next one comes with the first change.
+    let mut dirty = false;
     let mut terminal_lost = false;
-    let mut stop_rect = Rect::default();
     let mut shown_second = -1i64;
     let mut resized = false;
     let mut requests = crate::session::requests::Reader::from_end(&app.session_dir);
     let mut failed_draws = 0u32;
-    let mut first_frame_traced = false;
     let mut keys_pending: Vec<std::time::Instant> = Vec::new();
     loop {
         if dirty && !terminal_lost {
@@ -146,10 +165,6 @@ pub async fn run_console(
             let drawn = terminal.draw(|f| stop_rect = views::draw(f, &app));
             let _ = execute!(io::stdout(), EndSynchronizedUpdate);
             if crate::trace::enabled() && drawn.is_ok() {
-                if !first_frame_traced {
-                    first_frame_traced = true;
-                    crate::trace::line(&format!("first_frame {:.6}", crate::trace::since_start()));
-                }
                 for k in keys_pending.drain(..) {
                     crate::trace::line(&format!("key_to_frame {:.6}", k.elapsed().as_secs_f64()));
                 }

@@ -57,17 +57,21 @@ pub fn line<'a>(app: &App, l: &'a LogLine) -> Line<'a> {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
-    let human: Vec<&LogLine> = app.log.iter().filter(|l| l.human || l.kind == "stop").collect();
     let inner_h = area.height.saturating_sub(2) as usize;
     let width = area.width.saturating_sub(2) as usize;
-    // Only the newest entries can be visible: wrap just those.
-    let recent = &human[human.len().saturating_sub(inner_h + app.log_scroll)..];
+    // Only the newest entries can be visible: take just those, newest first,
+    // without copying the whole log (it can hold 100,000 entries). The
+    // count for the title is a pass over flags, nothing is formatted.
+    let shown = |l: &&LogLine| l.human || l.kind == "stop";
+    let total = app.log.iter().filter(shown).count();
+    let mut recent: Vec<&LogLine> = app.log.iter().rev().filter(shown).take(inner_h + app.log_scroll).collect();
+    recent.reverse();
     let all: Vec<Line> = recent.iter().flat_map(|l| lines(app, l, width)).collect();
     let bottom = all.len().saturating_sub(app.log_scroll.min(all.len()));
     let top = bottom.saturating_sub(inner_h);
     let lines: Vec<Line> = all[top..bottom].to_vec();
     let border = if app.focus == Focus::Log { th.focused_border() } else { th.border() };
-    let title = format!(" Observation log ({}) · as {} ", human.len(), app.author);
+    let title = format!(" Observation log ({total}) · as {} ", app.author);
     let p = Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(border).title(title));
     f.render_widget(p, area);
 }
