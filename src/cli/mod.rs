@@ -22,9 +22,9 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     crate::trace::mark_start();
     let cli = args::Cli::parse();
-    // A headless run is one task at a time (activities, the log printer and
-    // the signal watchers all await), so one thread does it: no worker
-    // threads to start, and less memory than `chaos run` by a wide margin.
+    // A headless run awaits everything it does (activities, the log
+    // printer, the signal watchers; long blocking work goes to spawn_blocking),
+    // so one thread runs it: no worker threads to start or keep in memory.
     // The console keeps two workers so drawing never waits on the engine.
     let headless_run = matches!(&cli.command, Some(args::Command::Run(a)) if a.headless || a.yes);
     let built = if headless_run {
