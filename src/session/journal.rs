@@ -25,12 +25,48 @@ struct Builder {
     run: Vec<Value>,
     rollbacks: Vec<Value>,
     slots: HashMap<u64, Slot>,
+    /// Method and rollback steps started but not finished yet, by (phase,
+    /// index), and the run of each: a step the console died in is offered
+    /// again after a resume, and its new attempt takes the old entry's
+    /// place, so the journal lists every step once.
+    open: HashMap<(Phase, usize), Slot>,
+    open_runs: HashMap<u64, (Phase, usize)>,
     tail: Option<(String, bool, String, f64)>,
 }
 
 impl Builder {
     fn entry_mut(&mut self, run: u64) -> Option<&mut Value> {
-        match *self.slots.get(&run)? {
+        let slot = *self.slots.get(&run)?;
+        self.entry_at(slot)
+    }
+
+    /// Where a method or rollback step's entry goes: in place of its
+    /// unfinished earlier attempt if there is one, else at the end.
+    fn step_slot(&mut self, phase: Phase, index: usize, entry: Value) -> Slot {
+        if let Some(slot) = self.open.get(&(phase, index)).copied() {
+            // The dead attempt's run no longer owns the entry.
+            let dead: Vec<u64> =
+                self.open_runs.iter().filter(|(_, k)| **k == (phase, index)).map(|(r, _)| *r).collect();
+            for r in dead {
+                self.open_runs.remove(&r);
+                self.slots.remove(&r);
+            }
+            if let Some(old) = self.entry_at(slot) {
+                *old = entry;
+                return slot;
+            }
+        }
+        if phase == Phase::Method {
+            self.run.push(entry);
+            Slot::Run(self.run.len() - 1)
+        } else {
+            self.rollbacks.push(entry);
+            Slot::Rollback(self.rollbacks.len() - 1)
+        }
+    }
+
+    fn entry_at(&mut self, slot: Slot) -> Option<&mut Value> {
+        match slot {
             Slot::Run(i) => self.run.get_mut(i),
             Slot::Rollback(i) => self.rollbacks.get_mut(i),
             Slot::Probe(p, i) => self.pending.get_mut(&p)?.get_mut(i),
@@ -59,16 +95,14 @@ impl Builder {
                     _ => {}
                 }
             }
-            EventBody::ActivityStarted { run, phase, activity, start, .. } => {
+            EventBody::ActivityStarted { run, phase, index, activity, start } => {
                 let entry = json!({"activity": activity, "output": null, "start": start});
                 let slot = match phase {
-                    Phase::Method => {
-                        self.run.push(entry);
-                        Slot::Run(self.run.len() - 1)
-                    }
-                    Phase::Rollbacks => {
-                        self.rollbacks.push(entry);
-                        Slot::Rollback(self.rollbacks.len() - 1)
+                    Phase::Method | Phase::Rollbacks => {
+                        let slot = self.step_slot(*phase, *index, entry);
+                        self.open.insert((*phase, *index), slot);
+                        self.open_runs.insert(*run, (*phase, *index));
+                        slot
                     }
                     // Halt actions and readiness checks are ours, not Chaos Toolkit's.
                     Phase::Stopping | Phase::Readiness | Phase::Ended => return,
@@ -81,6 +115,9 @@ impl Builder {
                 self.slots.insert(*run, slot);
             }
             EventBody::ActivityFinished { run, output, status, exception, end, duration, tolerance_met, gameday } => {
+                if let Some(key) = self.open_runs.remove(run) {
+                    self.open.remove(&key);
+                }
                 if let Some(entry) = self.entry_mut(*run) {
                     let old = std::mem::take(entry);
                     let mut m = Map::new();
@@ -144,4 +181,68 @@ pub fn project(events: &[Event]) -> Value {
 /// Serialize as Chaos Toolkit does (`indent=2`, non-ASCII kept).
 pub fn to_pretty(journal: &Value) -> String {
     serde_json::to_string_pretty(journal).unwrap_or_else(|_| "{}".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(seq: u64, body: EventBody) -> Event {
+        Event { seq, at: chrono::Utc::now(), t: seq as f64, body }
+    }
+
+    fn started(seq: u64, run: u64, phase: Phase, index: usize, name: &str) -> Event {
+        let activity = json!({"name": name});
+        ev(seq, EventBody::ActivityStarted { run, phase, index, activity, start: format!("s{seq}") })
+    }
+
+    fn finished(seq: u64, run: u64) -> Event {
+        ev(
+            seq,
+            EventBody::ActivityFinished {
+                run,
+                output: json!("ok"),
+                status: Some("succeeded".into()),
+                exception: None,
+                end: format!("e{seq}"),
+                duration: 0.1,
+                tolerance_met: None,
+                gameday: None,
+            },
+        )
+    }
+
+    #[test]
+    fn a_step_retried_after_a_crash_is_listed_once_in_place() {
+        let events = vec![
+            started(1, 1, Phase::Method, 0, "a"),
+            finished(2, 1),
+            // The console died while "b" ran; after the resume it ran again.
+            started(3, 2, Phase::Method, 1, "b"),
+            started(4, 3, Phase::Method, 1, "b"),
+            finished(5, 3),
+            started(6, 4, Phase::Method, 2, "c"),
+            finished(7, 4),
+            // A rollback killed twice, then finished.
+            started(8, 5, Phase::Rollbacks, 0, "undo"),
+            started(9, 6, Phase::Rollbacks, 0, "undo"),
+            started(10, 7, Phase::Rollbacks, 0, "undo"),
+            finished(11, 7),
+        ];
+        let j = project(&events);
+        let names: Vec<&str> =
+            j["run"].as_array().unwrap().iter().filter_map(|r| r["activity"]["name"].as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(j["run"][1]["start"], "s4", "the entry is the attempt that finished");
+        assert_eq!(j["run"][1]["status"], "succeeded");
+        assert_eq!(j["rollbacks"].as_array().map(Vec::len), Some(1));
+        assert_eq!(j["rollbacks"][0]["start"], "s10");
+    }
+
+    #[test]
+    fn a_step_the_console_died_in_and_never_retried_stays_unfinished() {
+        let j = project(&[started(1, 1, Phase::Method, 0, "a")]);
+        assert_eq!(j["run"].as_array().map(Vec::len), Some(1));
+        assert!(j["run"][0].get("status").is_none());
+    }
 }
