@@ -66,10 +66,19 @@ pub struct NoteEditor {
     /// 0 = text, 1 = owner, 2 = due.
     pub field: usize,
     pub error: Option<String>,
+    /// A follow-up's reference to the note it comes from (the Debrief),
+    /// appended to the text when saved.
+    pub link: Option<String>,
+}
+
+impl Default for NoteEditor {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl NoteEditor {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let mut text = TextArea::default();
         text.set_placeholder_text("What did you see? (Enter saves, Alt-Enter or Ctrl-J adds a line, Esc cancels)");
         Self {
@@ -79,6 +88,7 @@ impl NoteEditor {
             due: TextArea::default(),
             field: 0,
             error: None,
+            link: None,
         }
     }
 }
@@ -105,6 +115,8 @@ pub enum Modal {
     EnvConfirm(TextArea<'static>),
     /// Start although the gate is not green: a reason is required.
     Override(TextArea<'static>),
+    /// A dialog of the Debrief screen (an answer, a backlog file's path).
+    Debrief(Box<super::debrief::Dialog>),
 }
 
 impl Modal {
@@ -128,6 +140,8 @@ pub enum Screen {
     Timeline,
     /// The session's report, rendered from the event log (Markdown).
     Report,
+    /// The day's findings turned into follow-ups.
+    Debrief,
 }
 
 /// A line of the observation log / timeline.
@@ -236,6 +250,8 @@ pub struct App {
     pub planned_at: HashMap<(Phase, usize), f64>,
     /// While suspended: since when, and the frozen T+.
     pub suspended: Option<(Instant, f64)>,
+    /// What the Debrief screen lists, kept up to date from every event.
+    pub debrief: super::debrief::Debrief,
     next_note_id: u64,
 }
 
@@ -319,6 +335,7 @@ impl App {
                 .map(|d| d.as_secs_f64()),
             planned_at: planned_offsets(experiment),
             suspended: None,
+            debrief: Default::default(),
             next_note_id: 1,
         }
     }
@@ -383,6 +400,7 @@ impl App {
     fn apply_event(&mut self, ev: &Event) {
         self.last_seq = ev.seq;
         self.t_plus = ev.t;
+        self.debrief.on_event(ev);
         match &ev.body {
             EventBody::PhaseChanged { phase } => {
                 self.phase = *phase;
@@ -592,6 +610,7 @@ impl App {
                 let shown =
                     if *deviated { "deviated — a weakness may have been found".to_string() } else { status.clone() };
                 self.push_log(ev, "end", format!("run ended: {shown}"), None, false);
+                // The footer suggests the Debrief next to this.
                 self.flash = Some("Run ended; notes can still be added.".into());
                 if self.quit_after_run {
                     self.should_quit = true;
@@ -704,6 +723,18 @@ impl App {
         due: Option<String>,
     ) -> Result<(), String> {
         let step = self.current_step().map(|i| self.steps[i].name.clone());
+        self.record_note_with(kind, text, owner, due, step).map(|_| ())
+    }
+
+    /// Record a note tied to `step` (or to none); returns its id.
+    pub(crate) fn record_note_with(
+        &mut self,
+        kind: &str,
+        text: String,
+        owner: Option<String>,
+        due: Option<String>,
+        step: Option<String>,
+    ) -> Result<u64, String> {
         let id = self.next_note_id;
         self.rec
             .record(EventBody::Observation {
@@ -717,7 +748,7 @@ impl App {
             })
             .map_err(|e| format!("NOT SAVED: {e}"))?;
         self.next_note_id += 1;
-        Ok(())
+        Ok(id)
     }
 
     fn milestone(&mut self, name: &str) {
@@ -747,6 +778,7 @@ impl App {
                     | Modal::Search(_)
                     | Modal::EnvConfirm(_)
                     | Modal::Override(_)
+                    | Modal::Debrief(_)
             );
             if !(editing && printable) {
                 self.press_stop("key");
@@ -779,6 +811,7 @@ impl App {
                 self.on_screen_key(key, action);
                 std::mem::replace(&mut self.modal, Modal::None)
             }
+            Modal::Debrief(d) => super::debrief::keys::on_dialog_key(self, *d, key, enter),
             Modal::Help => {
                 match action {
                     _ if key.code == KeyCode::Esc => return Modal::None,
@@ -962,7 +995,14 @@ impl App {
                     } else {
                         (None, None)
                     };
-                    return match self.record_note(ed.kind.as_str(), text, owner, due) {
+                    // A follow-up names its source note and belongs to no step.
+                    let saved = match &ed.link {
+                        Some(link) => self
+                            .record_note_with(ed.kind.as_str(), format!("{text} {link}"), owner, due, None)
+                            .map(|_| ()),
+                        None => self.record_note(ed.kind.as_str(), text, owner, due),
+                    };
+                    return match saved {
                         Ok(()) => {
                             self.flash = Some(format!("{} saved", ed.kind.as_str()));
                             Modal::None
@@ -1136,6 +1176,9 @@ impl App {
             self.flash = Some("The clock is suspended: press p to resume before deciding.".into());
             return;
         }
+        if self.screen == Screen::Debrief && super::debrief::keys::on_key(self, action) {
+            return;
+        }
         if self.on_readiness_key(key, action) {
             return;
         }
@@ -1163,7 +1206,7 @@ impl App {
             }
             Action::Abort => {}
             Action::Stop => self.press_stop("key"),
-            Action::Note => self.modal = Modal::Note(Box::new(NoteEditor::new())),
+            Action::Note => self.modal = Modal::Note(Box::default()),
             Action::Detected => self.milestone("detected"),
             Action::Diagnosed => self.milestone("diagnosed"),
             Action::Mitigated => self.milestone("mitigated"),
@@ -1174,7 +1217,13 @@ impl App {
                 self.modal = Modal::Author(t);
             }
             Action::Timeline => {
-                self.screen = if self.screen == Screen::Run { Screen::Timeline } else { Screen::Run };
+                self.screen = if self.screen == Screen::Timeline { Screen::Run } else { Screen::Timeline };
+            }
+            Action::Debrief if self.screen == Screen::Debrief => self.screen = Screen::Run,
+            Action::Debrief => super::debrief::open(self),
+            Action::ActionItem | Action::Answer | Action::AddToBacklog => {
+                self.flash =
+                    Some(format!("That works on the Debrief screen ({}).", self.keymap.label(Action::Debrief)));
             }
             Action::Report if self.screen == Screen::Report => self.screen = Screen::Run,
             Action::Report => self.open_report(),

@@ -24,6 +24,10 @@ pub enum Action {
     Timeline,
     Report,
     WriteReport,
+    Debrief,
+    ActionItem,
+    Answer,
+    AddToBacklog,
     Search,
     Filter,
     Help,
@@ -37,7 +41,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 27] = [
         Action::Confirm,
         Action::Skip,
         Action::Abort,
@@ -52,6 +56,10 @@ impl Action {
         Action::Timeline,
         Action::Report,
         Action::WriteReport,
+        Action::Debrief,
+        Action::ActionItem,
+        Action::Answer,
+        Action::AddToBacklog,
         Action::Search,
         Action::Filter,
         Action::Help,
@@ -80,6 +88,10 @@ impl Action {
             Action::Timeline => "timeline",
             Action::Report => "report",
             Action::WriteReport => "write report",
+            Action::Debrief => "debrief",
+            Action::ActionItem => "action item",
+            Action::Answer => "answer",
+            Action::AddToBacklog => "to backlog",
             Action::Search => "search",
             Action::Filter => "filter",
             Action::Help => "help",
@@ -109,11 +121,15 @@ impl Action {
             Action::Timeline => "Switch between the Run screen and the Timeline",
             Action::Report => "Preview the session's report (press again to go back)",
             Action::WriteReport => "On the report preview: write report.md and report.html now",
+            Action::Debrief => "Debrief: findings → follow-ups (press again to go back)",
+            Action::ActionItem => "On the Debrief: an action item from the selected finding",
+            Action::Answer => "On the Debrief: answer the selected question",
+            Action::AddToBacklog => "On the Debrief: add the finding to the hypothesis backlog",
             Action::Search => "Search the Timeline",
             Action::Filter => "Filter the Timeline by kind",
             Action::Help => "Show or hide this help",
             Action::Quit => "Quit (asks first while a run is active)",
-            Action::FocusNext => "Move focus between the step list, output and log",
+            Action::FocusNext => "Focus: step list, output, log (Debrief: the three lists)",
             Action::Up => "Scroll up in the focused pane",
             Action::Down => "Scroll down in the focused pane",
             Action::PageUp => "Scroll a page up",
@@ -246,6 +262,10 @@ impl Default for Keymap {
         b.insert(Action::Timeline, keys(&["t"]));
         b.insert(Action::Report, keys(&["r"]));
         b.insert(Action::WriteReport, keys(&["w"]));
+        b.insert(Action::Debrief, keys(&["d"]));
+        b.insert(Action::ActionItem, keys(&["i"]));
+        b.insert(Action::Answer, keys(&["A"]));
+        b.insert(Action::AddToBacklog, keys(&["b"]));
         b.insert(Action::Search, keys(&["/"]));
         b.insert(Action::Filter, keys(&["f"]));
         b.insert(Action::Help, keys(&["?"]));

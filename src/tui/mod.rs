@@ -4,6 +4,7 @@ pub mod app;
 pub mod approver;
 pub mod backlog;
 pub mod config;
+pub mod debrief;
 pub mod event_loop;
 pub mod home;
 pub mod keymap;

@@ -1,5 +1,6 @@
 //! Whole screens. `draw` picks one and returns where the STOP button is, so
 //! a mouse click there can be recognised.
+pub mod debrief;
 pub mod readiness;
 pub mod report;
 pub mod run;
@@ -24,5 +25,6 @@ pub fn draw(f: &mut Frame, app: &App) -> Rect {
         Screen::Run => run::draw(f, area, app),
         Screen::Timeline => timeline::draw(f, area, app),
         Screen::Report => report::draw(f, area, app),
+        Screen::Debrief => debrief::draw(f, area, app),
     }
 }

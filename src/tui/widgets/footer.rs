@@ -12,20 +12,34 @@ pub fn commands(app: &App) -> Vec<Action> {
         return vec![Action::Stop];
     }
     let mut v = Vec::new();
+    let debrief = app.screen == Screen::Debrief;
+    if debrief {
+        v.extend(crate::tui::debrief::keys::actions(app));
+    } else if !app.run_active() {
+        // Once the run has ended, the debrief is what comes next.
+        v.push(Action::Debrief);
+    }
     if app.pending.is_some() {
         v.extend([Action::Confirm, Action::Skip]);
     }
     if app.run_active() {
         v.push(Action::Abort);
     }
-    v.extend([Action::Note, Action::Detected, Action::Diagnosed, Action::Mitigated, Action::Recovered]);
+    v.push(Action::Note);
+    if !debrief {
+        v.extend([Action::Detected, Action::Diagnosed, Action::Mitigated, Action::Recovered]);
+    }
     if app.screen == Screen::Timeline {
         v.extend([Action::Search, Action::Filter]);
     }
     if app.screen == Screen::Report {
         v.push(Action::WriteReport);
     }
-    v.extend([Action::Timeline, Action::Report, Action::FocusNext, Action::Help, Action::Quit]);
+    v.extend([Action::Timeline, Action::Report]);
+    if debrief {
+        v.push(Action::Debrief);
+    }
+    v.extend([Action::FocusNext, Action::Help, Action::Quit]);
     v
 }
 
@@ -37,6 +51,7 @@ fn modal_hint(app: &App) -> Option<&'static str> {
         Modal::Note(_) => "Enter save · Alt-Enter/Ctrl-J new line · Ctrl-T kind · Tab field · Esc cancel",
         Modal::QuitConfirm => "y STOP, roll back and quit · any other key: keep going",
         Modal::Search(_) => "type to search · Enter keep · Esc close",
+        Modal::Debrief(d) => d.hint(),
         _ => "Enter save · Esc cancel",
     })
 }
@@ -63,8 +78,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         push(vec![Span::styled(text, th.warn())], len, &mut rows);
     }
     if let Some(h) = modal_hint(app) {
-        let len = h.chars().count();
-        push(vec![Span::raw(h)], len, &mut rows);
+        // Pair by pair, so a long hint wraps instead of being cut off.
+        for (i, part) in h.split(" · ").enumerate() {
+            let sep = if i > 0 { " · " } else { "" };
+            let len = sep.chars().count() + part.chars().count();
+            push(vec![Span::styled(sep, th.dim()), Span::raw(part)], len, &mut rows);
+        }
     } else {
         for (i, a) in commands(app).into_iter().enumerate() {
             let keys = app.keymap.keys(a).first().map(ToString::to_string).unwrap_or_default();

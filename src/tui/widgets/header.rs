@@ -41,7 +41,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(text, style));
     }
-    spans.push(Span::styled(format!("│ {} ", app.phase.label()), th.base()));
+    // After the run, the console is where the team debriefs.
+    let phase = if app.ended.is_some() { "Debrief" } else { app.phase.label() };
+    spans.push(Span::styled(format!("│ {phase} "), th.base()));
     spans.push(Span::raw("│ "));
     if let Some(env) = &app.environment {
         let label = if app.production { format!(" PRODUCTION: {env} ") } else { format!(" {env} ") };

@@ -31,6 +31,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Modal::Search(t) => editor(f, area, "Search the timeline", t, app),
         Modal::EnvConfirm(t) => editor(f, area, "PRODUCTION — type the environment's name", t, app),
         Modal::Override(t) => editor(f, area, "Start anyway — reason (recorded)", t, app),
+        Modal::Debrief(d) => editor(f, area, &d.title(), d.text(), app),
         Modal::QuitConfirm => {
             let r = centered(area, 60, 6);
             f.render_widget(Clear, r);
@@ -78,9 +79,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                     next += 1;
                 }
             }
-            let status = match &ed.error {
-                Some(e) => Span::styled(e.clone(), app.theme.bad()),
-                None => Span::styled("Saved to disk before it is shown in the log.", app.theme.dim()),
+            let status = match (&ed.error, &ed.link) {
+                (Some(e), _) => Span::styled(e.clone(), app.theme.bad()),
+                (None, Some(link)) => Span::styled(format!("Saved with a reference: {link}"), app.theme.dim()),
+                (None, None) => Span::styled("Saved to disk before it is shown in the log.", app.theme.dim()),
             };
             f.render_widget(Paragraph::new(Line::from(status)), parts[next]);
         }
