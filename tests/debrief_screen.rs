@@ -231,7 +231,7 @@ fn debrief_lists_the_findings() {
     c.press(KeyCode::Char('d'));
     assert_eq!(c.app.screen, Screen::Debrief);
     snap_both(&c, "debrief_weaknesses");
-    // Tab to the questions, down to the answered one? #3 is first: select #4.
+    // Tab to the questions: #3, the answered one, is selected first.
     c.press(KeyCode::Tab);
     snap_both(&c, "debrief_questions");
     c.press(KeyCode::Tab);
