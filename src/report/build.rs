@@ -5,9 +5,9 @@ use super::describe::{self, Slot};
 use super::model::*;
 use super::plan::plan;
 use super::text::{duration, plain};
+use super::times;
 use super::verdict;
 use crate::session::event::{DecisionKind, Event, EventBody, Phase};
-use crate::timefmt::iso;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
@@ -46,9 +46,18 @@ struct Open {
     timeline_pos: usize,
 }
 
-#[derive(Default)]
-struct Builder {
-    r: Option<Report>,
+/// When an event happened, as every record of it shows it.
+struct Stamp {
+    seq: u64,
+    t: f64,
+    /// The wall-clock time, formatted once per event.
+    at: String,
+}
+
+/// A session's report, built one event at a time: a long `events.jsonl` is
+/// streamed through it and never held in memory whole.
+pub struct SessionBuilder {
+    r: Report,
     open: HashMap<u64, Open>,
     counts: HashMap<Phase, usize>,
     during_round: usize,
@@ -61,91 +70,97 @@ struct Builder {
     pending_decision: Vec<((Phase, usize), usize, usize)>,
 }
 
-/// Build the report of one session.
-pub fn from_events(events: &[Event], notes: Vec<String>) -> Report {
-    let mut b = Builder::default();
-    let mut r = verdict::empty_report("session");
-    r.input_notes = notes;
-    b.r = Some(r);
-    for ev in events {
-        b.apply(ev);
+impl Default for SessionBuilder {
+    fn default() -> Self {
+        Self::new()
     }
-    b.finish()
 }
 
-impl Builder {
-    fn rep(&mut self) -> &mut Report {
-        // Always set in `from_events` before any event is applied.
-        self.r.get_or_insert_with(|| verdict::empty_report("session"))
+impl SessionBuilder {
+    pub fn new() -> Self {
+        Self {
+            r: verdict::empty_report("session"),
+            open: HashMap::new(),
+            counts: HashMap::new(),
+            during_round: 0,
+            pending_probes: HashMap::new(),
+            step_anchor: HashMap::new(),
+            ended: None,
+            started_at: None,
+            last_t: 0.0,
+            pending_decision: Vec::new(),
+        }
     }
 
-    fn push(&mut self, ev: &Event, kind: &str, text: String, who: Option<String>, link: Option<String>) -> usize {
+    fn push(&mut self, at: &Stamp, kind: &str, text: String, who: Option<String>, link: Option<String>) -> usize {
         // Everything but the engine's own records was written by a person
         // (any observation kind, custom ones included, and milestones).
         let human = !matches!(
             kind,
             "start" | "phase" | "decision" | "verdict" | "step" | "stop" | "warning" | "safeguard" | "end"
         );
-        let r = self.rep();
-        r.timeline.push(TimelineEntry {
-            id: format!("ev-{}", ev.seq),
-            t: ev.t,
-            at: iso(&ev.at),
+        self.r.timeline.push(TimelineEntry {
+            id: format!("ev-{}", at.seq),
+            t: at.t,
+            at: at.at.clone(),
             kind: kind.to_string(),
             text,
             who,
             link,
             human,
         });
-        r.timeline.len() - 1
+        self.r.timeline.len() - 1
     }
 
-    fn apply(&mut self, ev: &Event) {
+    /// Take in the next event. By value: its strings move into the report
+    /// rather than being copied (a session can hold 100,000 notes).
+    pub fn apply(&mut self, ev: Event) {
         self.last_t = self.last_t.max(ev.t);
-        match &ev.body {
+        let at = Stamp { seq: ev.seq, t: ev.t, at: times::iso(&ev.at) };
+        match ev.body {
             EventBody::SessionStarted { experiment, source, mode, .. } => {
-                let r = self.rep();
+                let r = &mut self.r;
                 r.title = experiment.get("title").map(plain).unwrap_or_default();
                 r.description = experiment.get("description").map(plain).filter(|s| !s.is_empty());
-                r.source = Some(source.clone());
-                r.mode = Some(mode.clone());
-                r.plan = plan(experiment);
-                self.started_at = Some(iso(&ev.at));
-                self.push(ev, "start", format!("Session started ({mode})"), None, Some("plan".into()));
+                r.plan = plan(&experiment);
+                let text = format!("Session started ({mode})");
+                r.source = Some(source);
+                r.mode = Some(mode);
+                self.started_at = Some(at.at.clone());
+                self.push(&at, "start", text, None, Some("plan".into()));
             }
             EventBody::PhaseChanged { phase } => {
-                self.push(ev, "phase", phase.label().to_string(), None, Some(section_of(*phase).into()));
+                self.push(&at, "phase", phase.label().to_string(), None, Some(section_of(phase).into()));
             }
             EventBody::Proposal { .. } | EventBody::ProcessStarted { .. } | EventBody::SessionEnded => {}
             EventBody::Decision { phase, index, name, decision, who, reason } => {
-                let word = decision_word(decision);
+                let word = decision_word(&decision);
                 let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
                 let text = format!("{who} chose {word} for '{name}'{why}");
-                let pos = self.push(ev, "decision", text, Some(who.clone()), None);
-                let r = self.rep();
-                r.decisions.push(DecisionRec {
-                    t: ev.t,
-                    at: iso(&ev.at),
-                    phase: phase_key(*phase).into(),
-                    step: name.clone(),
+                let pos = self.push(&at, "decision", text, Some(who.clone()), None);
+                self.r.decisions.push(DecisionRec {
+                    t: at.t,
+                    at: at.at,
+                    phase: phase_key(phase).into(),
+                    step: name,
                     anchor: None,
                     decision: word.into(),
-                    who: who.clone(),
-                    reason: reason.clone(),
+                    who,
+                    reason,
                 });
                 // Linked to its step once that step starts (or stays unlinked).
-                let d = r.decisions.len() - 1;
-                self.pending_decision.push(((*phase, *index), d, pos));
+                let d = self.r.decisions.len() - 1;
+                self.pending_decision.push(((phase, index), d, pos));
             }
             EventBody::HypothesisStarted { phase } => {
-                self.pending_probes.insert(*phase, Vec::new());
-                if *phase == Phase::During {
+                self.pending_probes.insert(phase, Vec::new());
+                if phase == Phase::During {
                     self.during_round += 1;
                 }
             }
             EventBody::HypothesisFinished { phase, met } => {
-                let probes = self.pending_probes.remove(phase).unwrap_or_default();
-                let h = Hypothesis { met: *met, probes };
+                let probes = self.pending_probes.remove(&phase).unwrap_or_default();
+                let h = Hypothesis { met, probes };
                 let word = match met {
                     Some(true) => "met",
                     Some(false) => "NOT met",
@@ -156,8 +171,8 @@ impl Builder {
                     Phase::After => "steady-after",
                     _ => "steady-before",
                 };
-                self.push(ev, "verdict", format!("{}: {word}", phase.label()), None, Some(link.into()));
-                let r = self.rep();
+                self.push(&at, "verdict", format!("{}: {word}", phase.label()), None, Some(link.into()));
+                let r = &mut self.r;
                 match phase {
                     Phase::Before => r.steady_states.before = Some(h),
                     Phase::After => r.steady_states.after = Some(h),
@@ -166,29 +181,26 @@ impl Builder {
                 }
             }
             EventBody::ActivityStarted { run, phase, index, activity, start } => {
-                let n = self.counts.entry(*phase).or_insert(0);
+                let n = self.counts.entry(phase).or_insert(0);
                 *n += 1;
                 let number = *n;
                 let anchor = match phase {
                     Phase::During => format!("during-{}-{}", self.during_round, number),
-                    p => format!("{}-{}", phase_key(*p), number),
+                    p => format!("{}-{}", phase_key(p), number),
                 };
                 let name = activity.get("name").map(plain).unwrap_or_default();
-                let text = format!("{} {}: {}", phase_word(*phase), index + 1, name);
-                let pos = self.push(ev, "step", text, None, Some(anchor.clone()));
-                self.step_anchor.insert((*phase, *index), anchor.clone());
+                let text = format!("{} {}: {}", phase_word(phase), index + 1, name);
+                let pos = self.push(&at, "step", text, None, Some(anchor.clone()));
+                self.step_anchor.insert((phase, index), anchor.clone());
                 let mut entry = Map::new();
-                entry.insert("activity".into(), activity.clone());
+                entry.insert("activity".into(), activity);
                 entry.insert("output".into(), Value::Null);
                 entry.insert("start".into(), json!(start));
-                self.open.insert(
-                    *run,
-                    Open { phase: *phase, slot_anchor: anchor, number, t: ev.t, entry, timeline_pos: pos },
-                );
+                self.open.insert(run, Open { phase, slot_anchor: anchor, number, t: at.t, entry, timeline_pos: pos });
             }
             EventBody::ActivityFinished { run, output, status, exception, end, duration, tolerance_met, gameday } => {
-                if let Some(mut o) = self.open.remove(run) {
-                    o.entry.insert("output".into(), output.clone());
+                if let Some(mut o) = self.open.remove(&run) {
+                    o.entry.insert("output".into(), output);
                     if let Some(s) = status {
                         o.entry.insert("status".into(), json!(s));
                     }
@@ -201,90 +213,74 @@ impl Builder {
                         o.entry.insert("tolerance_met".into(), json!(t));
                     }
                     if let Some(g) = gameday {
-                        o.entry.insert("gameday".into(), g.clone());
+                        o.entry.insert("gameday".into(), g);
                     }
                     self.close(o);
                 }
             }
             EventBody::Stop { who, source, reason } => {
                 let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
-                let anchor = format!("stop-{}", self.rep().stops.len() + 1);
-                self.push(
-                    ev,
-                    "stop",
-                    format!("STOP by {who} ({source}){why}"),
-                    Some(who.clone()),
-                    Some(anchor.clone()),
-                );
-                self.rep().stops.push(StopRec {
+                let anchor = format!("stop-{}", self.r.stops.len() + 1);
+                let text = format!("STOP by {who} ({source}){why}");
+                self.push(&at, "stop", text, Some(who.clone()), Some(anchor.clone()));
+                self.r.stops.push(StopRec {
                     anchor,
-                    t: ev.t,
-                    at: iso(&ev.at),
-                    who: who.clone(),
-                    source: source.clone(),
-                    reason: reason.clone(),
+                    t: at.t,
+                    at: at.at,
+                    who,
                     safeguard: source == "safeguard",
+                    source,
+                    reason,
                 });
             }
             EventBody::Warning { message } => {
-                self.push(ev, "warning", message.clone(), None, None);
-                self.rep().warnings.push(Timed { t: ev.t, at: iso(&ev.at), text: message.clone() });
+                self.push(&at, "warning", message.clone(), None, None);
+                self.r.warnings.push(Timed { t: at.t, at: at.at, text: message });
             }
             EventBody::Observation { id, kind, text, author, step, owner, due } => {
-                let anchor = format!("obs-{}", ev.seq);
+                let anchor = format!("obs-{}", at.seq);
                 // A "STOP reason" note completes the STOP it follows.
                 if kind == "decision"
                     && let Some(why) = text.strip_prefix("STOP reason:")
-                    && let Some(stop) = self.rep().stops.iter_mut().rev().find(|s| s.reason.is_none())
+                    && let Some(stop) = self.r.stops.iter_mut().rev().find(|s| s.reason.is_none())
                 {
                     stop.reason = Some(why.trim().to_string());
                 }
                 let mut shown = text.clone();
-                if let Some(o) = owner {
+                if let Some(o) = &owner {
                     shown.push_str(&format!(" (owner: {o}"));
-                    if let Some(d) = due {
+                    if let Some(d) = &due {
                         shown.push_str(&format!(", due {d}"));
                     }
                     shown.push(')');
                 }
                 let tkind = if kind == "decision" { "decision-note" } else { kind.as_str() };
-                self.push(ev, tkind, shown, Some(author.clone()), Some(anchor.clone()));
-                self.rep().observations.push(Obs {
+                self.push(&at, tkind, shown, Some(author.clone()), Some(anchor.clone()));
+                self.r.observations.push(Obs {
                     anchor,
-                    id: *id,
-                    t: ev.t,
-                    at: iso(&ev.at),
+                    id,
+                    t: at.t,
+                    at: at.at,
                     kind: normalise_kind(kind),
-                    text: text.clone(),
-                    author: author.clone(),
-                    step: step.clone(),
-                    owner: owner.clone(),
-                    due: due.clone(),
+                    text,
+                    author,
+                    step,
+                    owner,
+                    due,
                 });
             }
             EventBody::Milestone { milestone, author } => {
-                let anchor = format!("milestone-{}", ev.seq);
-                self.push(
-                    ev,
-                    "milestone",
-                    format!("Milestone: {milestone}"),
-                    Some(author.clone()),
-                    Some(anchor.clone()),
-                );
-                self.rep().milestones.push(MilestoneRec {
-                    anchor,
-                    t: ev.t,
-                    at: iso(&ev.at),
-                    milestone: milestone.clone(),
-                    author: author.clone(),
-                });
+                let anchor = format!("milestone-{}", at.seq);
+                let text = format!("Milestone: {milestone}");
+                self.push(&at, "milestone", text, Some(author.clone()), Some(anchor.clone()));
+                self.r.milestones.push(MilestoneRec { anchor, t: at.t, at: at.at, milestone, author });
             }
-            EventBody::SafeguardCheck { name, met, value, error } => self.safeguard(ev, name, *met, value, error),
+            EventBody::SafeguardCheck { name, met, value, error } => self.safeguard(&at, name, met, &value, error),
             EventBody::RunFinished { status, deviated, end, duration } => {
-                let shown = if *deviated { format!("{status}, deviated") } else { status.clone() };
-                self.push(ev, "end", format!("Run ended: {shown}"), None, Some("verdict".into()));
-                self.ended = Some((status.clone(), *deviated, *duration));
-                self.rep().ended_at = Some(end.clone());
+                let shown = if deviated { format!("{status}, deviated") } else { status.clone() };
+                self.push(&at, "end", format!("Run ended: {shown}"), None, Some("verdict".into()));
+                self.ended = Some((status, deviated, duration));
+                self.r.ended_at = Some(end);
             }
             // Event kinds added later must not break reports of older builds.
             #[allow(unreachable_patterns)]
@@ -292,13 +288,13 @@ impl Builder {
         }
     }
 
-    fn safeguard(&mut self, ev: &Event, name: &str, met: bool, value: &Value, error: &Option<String>) {
-        let r = self.rep();
+    fn safeguard(&mut self, at: &Stamp, name: String, met: bool, value: &Value, error: Option<String>) {
+        let r = &mut self.r;
         let idx = match r.safeguards.iter().position(|s| s.name == name) {
             Some(i) => i,
             None => {
                 r.safeguards.push(SafeguardRec {
-                    name: name.to_string(),
+                    name: name.clone(),
                     checks: 0,
                     misses: 0,
                     first_miss: None,
@@ -316,14 +312,14 @@ impl Builder {
             if !met {
                 first_miss = sg.misses == 0;
                 sg.misses += 1;
-                sg.first_miss.get_or_insert(ev.t);
+                sg.first_miss.get_or_insert(at.t);
             }
         }
         // Only the first miss of each safeguard goes on the timeline: checks
         // run every few seconds and would drown everything else.
         if first_miss {
-            let why = error.clone().unwrap_or_else(|| format!("value {}", super::text::concise(value)));
-            self.push(ev, "safeguard", format!("Safeguard '{name}' missed: {why}"), None, Some("safeguards".into()));
+            let why = error.unwrap_or_else(|| format!("value {}", super::text::concise(value)));
+            self.push(at, "safeguard", format!("Safeguard '{name}' missed: {why}"), None, Some("safeguards".into()));
         }
     }
 
@@ -339,10 +335,10 @@ impl Builder {
             _ => step.status.clone(),
         };
         let took = step.duration.map(|d| format!(" ({})", duration(d))).unwrap_or_default();
-        if let Some(line) = self.rep().timeline.get_mut(o.timeline_pos) {
+        if let Some(line) = self.r.timeline.get_mut(o.timeline_pos) {
             line.text = format!("{} — {outcome}{took}", line.text);
         }
-        let r = self.rep();
+        let r = &mut self.r;
         match o.phase {
             Phase::Method => r.method.push(step),
             Phase::Rollbacks => r.rollbacks.push(step),
@@ -352,16 +348,20 @@ impl Builder {
         }
     }
 
-    fn finish(mut self) -> Report {
+    /// The finished report: steps still open are closed (the run was cut off)
+    /// and decisions are linked to the steps they were taken on. `notes`:
+    /// problems met while reading the log (a torn last line), shown first.
+    pub fn finish(mut self, notes: Vec<String>) -> Report {
         // Steps that started and never finished: the run was cut off.
         let mut open: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
         open.sort_by(|a, b| a.t.total_cmp(&b.t));
         for o in open {
             self.close(o);
         }
-        for (phase, probes) in std::mem::take(&mut self.pending_probes) {
+        let mut r = self.r;
+        r.input_notes = notes;
+        for (phase, probes) in self.pending_probes {
             let h = Hypothesis { met: None, probes };
-            let r = self.rep();
             match phase {
                 Phase::Before if r.steady_states.before.is_none() => r.steady_states.before = Some(h),
                 Phase::After if r.steady_states.after.is_none() => r.steady_states.after = Some(h),
@@ -369,10 +369,8 @@ impl Builder {
                 _ => {}
             }
         }
-        let links: Vec<((Phase, usize), usize, usize)> = std::mem::take(&mut self.pending_decision);
-        for (key, d, pos) in links {
+        for (key, d, pos) in self.pending_decision {
             let anchor = self.step_anchor.get(&key).cloned();
-            let r = self.rep();
             if let Some(rec) = r.decisions.get_mut(d) {
                 rec.anchor = anchor.clone();
             }
@@ -380,14 +378,14 @@ impl Builder {
                 line.link = anchor;
             }
         }
-        let started_at = self.started_at.clone();
-        let ended = self.ended.clone();
-        let last_t = self.last_t;
-        let mut r = self.r.take().unwrap_or_else(|| verdict::empty_report("session"));
-        r.started_at = started_at;
-        r.duration = ended.as_ref().map(|e| e.2).or(Some(last_t));
-        r.verdict =
-            verdict::verdict(ended.as_ref().map(|(s, d, _)| (s.as_str(), *d)), &r.steady_states, &r.stops, &r.method);
+        r.started_at = self.started_at;
+        r.duration = self.ended.as_ref().map(|e| e.2).or(Some(self.last_t));
+        r.verdict = verdict::verdict(
+            self.ended.as_ref().map(|(s, d, _)| (s.as_str(), *d)),
+            &r.steady_states,
+            &r.stops,
+            &r.method,
+        );
         r.durations = verdict::durations(&r.method, &r.milestones);
         if r.ended_at.is_none() {
             r.input_notes.push("The run never recorded its end: the report covers what was recorded.".into());
@@ -423,9 +421,9 @@ fn phase_word(p: Phase) -> &'static str {
 }
 
 /// Observation kinds as stored; `action item` and `action` are one kind.
-fn normalise_kind(k: &str) -> String {
-    match k {
+fn normalise_kind(k: String) -> String {
+    match k.as_str() {
         "action item" | "action-item" | "action_item" => "action".into(),
-        other => other.to_string(),
+        _ => k,
     }
 }

@@ -1,19 +1,21 @@
 //! Reading what a report is made from: a session directory, its
 //! `events.jsonl`, or a Chaos Toolkit `journal.json`. Errors name the file
 //! (and the line, for a bad event) so the user can find the problem.
+use super::events_in;
+use super::model::Report;
 use crate::session::dir::{EVENTS, JOURNAL};
-use crate::session::{self, Event};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// One input, read.
 #[derive(Debug)]
 pub enum Input {
+    /// A session: its report is built while its log is read (see [`events_in`]).
     Session {
         path: PathBuf,
-        events: Vec<Event>,
-        /// Problems that did not stop the report (a torn last line).
-        notes: Vec<String>,
+        report: Box<Report>,
+        /// Its Chaos Toolkit journal, projected from the events.
+        journal: Value,
     },
     Journal {
         path: PathBuf,
@@ -22,14 +24,6 @@ pub enum Input {
 }
 
 impl Input {
-    /// The Chaos Toolkit journal of this input (projected for a session).
-    pub fn journal(&self) -> Value {
-        match self {
-            Input::Session { events, .. } => session::journal::project(events),
-            Input::Journal { journal, .. } => journal.clone(),
-        }
-    }
-
     pub fn path(&self) -> &Path {
         match self {
             Input::Session { path, .. } | Input::Journal { path, .. } => path,
@@ -57,24 +51,8 @@ pub fn read(path: &Path) -> Result<Input, String> {
 }
 
 fn read_events(path: &Path) -> Result<Input, String> {
-    let read = session::read_events(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    if let Some((line, err)) = read.bad_lines.first() {
-        return Err(format!("{}:{line}: not a valid event: {err}", path.display()));
-    }
-    let mut notes = Vec::new();
-    if read.torn_tail.is_some() {
-        notes.push(format!(
-            "The last line of {} is incomplete (written when the console stopped) and was left out.",
-            path.display()
-        ));
-    }
-    if read.events.is_empty() {
-        return Err(format!("{}: no events recorded", path.display()));
-    }
-    if !matches!(read.events.first().map(|e| &e.body), Some(session::EventBody::SessionStarted { .. })) {
-        return Err(format!("{}:1: the log does not begin with a session_started event", path.display()));
-    }
-    Ok(Input::Session { path: path.to_path_buf(), events: read.events, notes })
+    let read = events_in::read(path)?;
+    Ok(Input::Session { path: path.to_path_buf(), report: Box::new(read.report), journal: read.journal })
 }
 
 fn read_journal(path: &Path) -> Result<Input, String> {

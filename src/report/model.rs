@@ -28,13 +28,15 @@ pub struct Report {
     pub decisions: Vec<DecisionRec>,
     pub stops: Vec<StopRec>,
     pub warnings: Vec<Timed>,
-    /// Not serialized with the report: renderers get them grouped by kind
-    /// (and the JSON section lists them itself), so 100,000 notes are not
-    /// copied twice into the template context.
+    /// Not serialized with the report: the Markdown and HTML renderers
+    /// write them row by row (rows.rs) and the JSON section lists them
+    /// itself, so 100,000 notes are never copied into a template context.
     #[serde(skip)]
     pub observations: Vec<Obs>,
     pub milestones: Vec<MilestoneRec>,
     pub durations: Durations,
+    /// Not serialized either: written row by row (rows.rs).
+    #[serde(skip)]
     pub timeline: Vec<TimelineEntry>,
     /// Problems met while reading the input (a torn last line, …).
     pub input_notes: Vec<String>,

@@ -1,14 +1,20 @@
 //! Markdown and HTML through minijinja templates. The HTML template is
 //! auto-escaped (its name ends in `.html`), so nothing from a session can
 //! inject markup; the Markdown filters escape what Markdown would interpret.
-use super::model::{DecisionRec, Obs, Report};
+//! The long lists of a session are written by [`super::rows`], straight into
+//! the output, which is streamed to a writer.
+use super::markdown;
+use super::model::{DecisionRec, Report};
+use super::rows::{List, Pick, Rows};
 use super::svg::{self, Svg};
 use super::text;
 use crate::session::recorder::Masker;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior, Value as JValue};
+use minijinja::{Environment, UndefinedBehavior, Value as JValue, context};
 use serde::Serialize;
+use std::io;
+use std::sync::Arc;
 
 const REPORT_MD: &str = include_str!("templates/report.md");
 const REPORT_HTML: &str = include_str!("templates/report.html");
@@ -16,30 +22,22 @@ const AGGREGATE_MD: &str = include_str!("templates/aggregate.md");
 const AGGREGATE_HTML: &str = include_str!("templates/aggregate.html");
 const MACROS_HTML: &str = include_str!("templates/macros.html");
 const STEP_MD: &str = include_str!("templates/step.md");
-const OBS_MD: &str = include_str!("templates/obs.md");
 const STYLE_CSS: &str = include_str!("templates/style.css");
 
-/// Observation kinds with a section of their own, in this order.
-const OWN_SECTIONS: [&str; 3] = ["weakness", "action", "question"];
-/// Observation kinds grouped under "Observations", in this order.
-const GROUP_ORDER: [(&str, &str); 4] =
-    [("observation", "Observations"), ("note", "Notes"), ("decision", "Decisions noted"), ("", "Other")];
+/// Observation kinds grouped under "Observations", in this order; "Other"
+/// takes the kinds that have no group and no section of their own.
+const GROUPS: [(&str, &str, Pick); 4] = [
+    ("observation", "Observations", Pick::Kind("observation")),
+    ("note", "Notes", Pick::Kind("note")),
+    ("decision", "Decisions noted", Pick::Kind("decision")),
+    ("other", "Other", Pick::NoneOf(&["weakness", "action", "question", "observation", "note", "decision", ""])),
+];
 
-/// Observations of one kind.
-#[derive(Serialize)]
-struct Group<'a> {
-    kind: String,
-    label: String,
-    items: Vec<&'a Obs>,
-}
-
+/// The small part of a session report's context; the long lists are added
+/// as [`Rows`] objects.
 #[derive(Serialize)]
 struct View<'a> {
     r: &'a Report,
-    groups: Vec<Group<'a>>,
-    weaknesses: Vec<&'a Obs>,
-    actions: Vec<&'a Obs>,
-    questions: Vec<&'a Obs>,
     /// Starts that overrode a readiness gate that was not green.
     overrides: Vec<&'a DecisionRec>,
     during_met: usize,
@@ -68,10 +66,15 @@ fn environment() -> Result<Environment<'static>, String> {
         ("aggregate.html", AGGREGATE_HTML),
         ("macros.html", MACROS_HTML),
         ("step.md", STEP_MD),
-        ("obs.md", OBS_MD),
     ] {
         env.add_template(name, src).map_err(|e| format!("report template {name}: {e}"))?;
     }
+    // The long lists write themselves into the output (no copy of their text
+    // as a template value); everything else is printed as usual.
+    env.set_formatter(|out, state, value| match value.downcast_object_ref::<Rows>() {
+        Some(rows) => rows.write(out).map_err(minijinja::Error::from),
+        None => minijinja::escape_formatter(out, state, value),
+    });
     env.add_filter("tplus", |t: Option<f64>| t.map(text::t_plus).unwrap_or_default());
     env.add_filter("dur", |t: Option<f64>| t.map(text::duration).unwrap_or_else(|| "—".into()));
     env.add_filter("clock", |s: Option<String>| s.map(|s| text::clock(&s)).unwrap_or_default());
@@ -80,58 +83,58 @@ fn environment() -> Result<Environment<'static>, String> {
         Some(false) => "NO",
         None => "—",
     });
-    env.add_filter("cell", |s: Option<String>| s.map(|s| md_cell(&s)).unwrap_or_default());
-    env.add_filter("md", |s: Option<String>| s.map(|s| md_inline(&s)).unwrap_or_default());
-    env.add_filter("fence", |s: Option<String>| s.map(|s| md_fence(&s)).unwrap_or_default());
+    env.add_filter("cell", |s: Option<String>| s.map(|s| markdown::cell(&s)).unwrap_or_default());
+    env.add_filter("md", |s: Option<String>| s.map(|s| markdown::inline(&s)).unwrap_or_default());
+    env.add_filter("fence", |s: Option<String>| s.map(|s| markdown::fence(&s)).unwrap_or_default());
     env.add_filter("pin", |k: String| svg::pin_style(&k).0.to_string());
     env.add_filter("num", |x: f64| format!("{x:.1}"));
     Ok(env)
 }
 
-/// Render through a template, after masking every string of the context.
-pub fn render<T: Serialize>(template: &str, ctx: &T, masker: Option<&Masker>) -> Result<String, String> {
-    let env = environment()?;
-    let tmpl = env.get_template(template).map_err(|e| e.to_string())?;
-    let value: JValue = match masker {
+/// A context as a template value, after masking every string of it.
+fn context_value<T: Serialize>(ctx: &T, masker: Option<&Masker>) -> Result<JValue, String> {
+    Ok(match masker {
         None => JValue::from(Serde(ctx)),
         Some(m) => {
             let v = serde_json::to_value(ctx).map_err(|e| e.to_string())?;
             JValue::from(Serde(m.mask(&v)))
         }
-    };
-    tmpl.render(value).map_err(|e| format!("cannot render the report: {e:#}"))
+    })
 }
 
-/// A single-session report as Markdown or HTML.
-pub fn session(r: &Report, html: bool, masker: Option<&Masker>) -> Result<String, String> {
-    let mut groups: Vec<Group> = Vec::new();
-    for (kind, label) in GROUP_ORDER {
-        let items: Vec<&Obs> = r
-            .observations
-            .iter()
-            .filter(|o| {
-                if kind.is_empty() {
-                    !OWN_SECTIONS.contains(&o.kind.as_str()) && !GROUP_ORDER.iter().any(|(k, _)| *k == o.kind)
-                } else {
-                    o.kind == kind
-                }
-            })
-            .collect();
-        if !items.is_empty() {
-            groups.push(Group {
-                kind: if kind.is_empty() { "other".into() } else { kind.into() },
-                label: label.into(),
-                items,
-            });
-        }
-    }
-    let of = |k: &str| r.observations.iter().filter(|o| o.kind == k).collect::<Vec<_>>();
+/// Render through a template into `out`.
+fn render_value(template: &str, ctx: JValue, out: &mut dyn io::Write) -> Result<(), String> {
+    let env = environment()?;
+    let tmpl = env.get_template(template).map_err(|e| e.to_string())?;
+    tmpl.render_captured_to(ctx, out).map(|_| ()).map_err(|e| format!("cannot render the report: {e:#}"))
+}
+
+/// Render through a template into `out`, after masking every string of the context.
+pub fn render<T: Serialize>(
+    template: &str,
+    ctx: &T,
+    masker: Option<&Masker>,
+    out: &mut dyn io::Write,
+) -> Result<(), String> {
+    render_value(template, context_value(ctx, masker)?, out)
+}
+
+/// A single-session report as Markdown or HTML, written to `out`.
+pub fn session(
+    r: &Arc<Report>,
+    html: bool,
+    masker: Option<&Arc<Masker>>,
+    out: &mut dyn io::Write,
+) -> Result<(), String> {
+    let rows = |list| Rows::new(Arc::clone(r), list, html, masker.cloned());
+    let groups: Vec<JValue> = GROUPS
+        .iter()
+        .map(|&(kind, label, pick)| (kind, label, rows(List::Notes(pick))))
+        .filter(|(_, _, items)| !items.is_empty())
+        .map(|(kind, label, items)| context! { kind, label, items => items.value() })
+        .collect();
     let view = View {
         r,
-        groups,
-        weaknesses: of("weakness"),
-        actions: of("action"),
-        questions: of("question"),
         overrides: r.decisions.iter().filter(|d| d.decision == "override").collect(),
         during_met: r.steady_states.during.iter().filter(|h| h.met == Some(true)).count(),
         has_plan: !r.plan.is_empty(),
@@ -139,53 +142,18 @@ pub fn session(r: &Report, html: bool, masker: Option<&Masker>) -> Result<String
         css: STYLE_CSS,
         version: env!("CARGO_PKG_VERSION"),
     };
-    render(if html { "report.html" } else { "report.md" }, &view, masker)
+    let ctx = context! {
+        groups,
+        timeline => rows(List::Timeline).value(),
+        weaknesses => rows(List::Notes(Pick::Kind("weakness"))).value(),
+        actions => rows(List::Actions(Pick::Kind("action"))).value(),
+        questions => rows(List::Notes(Pick::Kind("question"))).value(),
+        ..context_value(&view, masker.map(|m| &**m))?
+    };
+    render_value(if html { "report.html" } else { "report.md" }, ctx, out)
 }
 
 /// The stylesheet, for the aggregate view.
 pub fn css() -> &'static str {
     STYLE_CSS
-}
-
-/// Escape for a Markdown table cell: one line, no pipes, no raw HTML.
-pub fn md_cell(s: &str) -> String {
-    md_escape(&text::one_line(s)).replace('|', "\\|")
-}
-
-/// Escape inline Markdown text; continuation lines are indented so a
-/// multi-line note stays inside its list item.
-pub fn md_inline(s: &str) -> String {
-    md_escape(s.trim()).replace("\r\n", "\n").replace('\n', "\n  ")
-}
-
-fn md_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-/// A fenced code block whose fence cannot be closed by the content.
-pub fn md_fence(s: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in s.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    let fence = "`".repeat((longest + 1).max(3));
-    format!("{fence}text\n{}\n{fence}", s.trim_end())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_escapes() {
-        assert_eq!(md_cell("a|b\nc <x>"), "a\\|b c &lt;x&gt;");
-        assert_eq!(md_fence("x ``` y"), "````text\nx ``` y\n````");
-        assert_eq!(md_inline("one\ntwo"), "one\n  two");
-    }
 }

@@ -9,9 +9,10 @@ pub const VALUE_LIMIT: usize = 120;
 
 /// `T+hh:mm:ss` (negative offsets get a minus sign).
 pub fn t_plus(t: f64) -> String {
-    let sign = if t < 0.0 { "-" } else { "" };
-    let s = t.abs().floor() as u64;
-    format!("T+{sign}{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    let mut s = String::with_capacity(12);
+    // Writing into a String cannot fail.
+    let _ = super::times::write_t_plus(&mut s, t);
+    s
 }
 
 /// A duration for people: `0.42 s`, `12 s`, `3 min 5 s`, `1 h 2 min`.
@@ -117,9 +118,11 @@ pub fn exception(lines: &[Value]) -> Option<String> {
 
 /// A wall-clock time (RFC 3339 or Python isoformat) as `HH:MM:SS` UTC.
 pub fn clock(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| t.with_timezone(&chrono::Utc).format("%H:%M:%S").to_string())
-        .unwrap_or_else(|_| at.to_string())
+    let mut s = String::with_capacity(8);
+    match super::times::write_clock(&mut s, at) {
+        Some(_) => s,
+        None => at.to_string(),
+    }
 }
 
 /// Seconds between two Python-isoformat timestamps.
@@ -174,6 +177,24 @@ mod tests {
     fn exception_last_line() {
         let e = json!(["Traceback\n", "  File x\n", "chaoslib.exceptions.ActivityFailed: boom\n"]);
         assert_eq!(exception(e.as_array().unwrap()).unwrap(), "chaoslib.exceptions.ActivityFailed: boom");
+    }
+
+    #[test]
+    fn clock_as_chrono_formats_it() {
+        for at in [
+            "2026-01-01T09:00:00+00:00",
+            "2026-01-01T09:00:00.123456+00:00",
+            "2026-01-01T23:59:60.5Z",
+            "2026-06-30T01:30:00+02:00",
+            "2026-01-01T10:00:00",
+            "not a time",
+        ] {
+            let by_chrono = chrono::DateTime::parse_from_rfc3339(at)
+                .map(|t| t.with_timezone(&chrono::Utc).format("%H:%M:%S").to_string())
+                .unwrap_or_else(|_| at.to_string());
+            assert_eq!(clock(at), by_chrono, "{at}");
+        }
+        assert_eq!(clock("2026-06-30T01:30:00+02:00"), "23:30:00");
     }
 
     #[test]

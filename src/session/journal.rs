@@ -169,13 +169,28 @@ impl Builder {
     }
 }
 
+/// The journal built one event at a time, so a long log can be streamed
+/// through it instead of being held in memory (`gameday report`).
+#[derive(Default)]
+pub struct Projection(Builder);
+
+impl Projection {
+    pub fn apply(&mut self, ev: &Event) {
+        self.0.apply(ev);
+    }
+
+    pub fn finish(self) -> Value {
+        self.0.finish()
+    }
+}
+
 /// Build the journal from a session's events.
 pub fn project(events: &[Event]) -> Value {
-    let mut b = Builder::default();
+    let mut p = Projection::default();
     for ev in events {
-        b.apply(ev);
+        p.apply(ev);
     }
-    b.finish()
+    p.finish()
 }
 
 /// Serialize as Chaos Toolkit does (`indent=2`, non-ASCII kept).
