@@ -6,6 +6,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// Reports are written in large chunks: a big one is tens of megabytes.
+const OUT_BUFFER: usize = 1 << 20;
+
 /// `gameday report`.
 #[derive(Debug, Args, Clone)]
 pub struct ReportArgs {
@@ -38,7 +41,7 @@ pub async fn report(args: ReportArgs) -> u8 {
         let done = match &args.output {
             Some(p) => write_file(p, |out| report::render_to(&built, format, out)),
             None => {
-                let mut out = BufWriter::new(std::io::stdout().lock());
+                let mut out = BufWriter::with_capacity(OUT_BUFFER, std::io::stdout().lock());
                 report::render_to(&built, format, &mut out)
                     .and_then(|_| out.flush().map_err(|e| format!("cannot write: {e}")))
             }
@@ -65,7 +68,7 @@ pub async fn report(args: ReportArgs) -> u8 {
 /// is removed rather than left cut short.
 fn write_file(path: &Path, render: impl FnOnce(&mut dyn Write) -> Result<(), String>) -> Result<(), String> {
     let file = File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let mut out = BufWriter::new(file);
+    let mut out = BufWriter::with_capacity(OUT_BUFFER, file);
     let done = render(&mut out).and_then(|_| out.flush().map_err(|e| format!("cannot write {}: {e}", path.display())));
     if done.is_err() {
         drop(out);

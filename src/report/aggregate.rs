@@ -55,19 +55,19 @@ pub struct ActionRow {
 }
 
 /// Summarise runs (each with the path it was read from).
-pub fn aggregate(reports: &[(String, Report)]) -> Aggregate {
-    let mut order: Vec<&(String, Report)> = reports.iter().collect();
+pub fn aggregate(reports: &[(&str, &Report)]) -> Aggregate {
+    let mut order: Vec<&(&str, &Report)> = reports.iter().collect();
     order.sort_by(|a, b| a.1.started_at.cmp(&b.1.started_at));
     let mut runs = Vec::new();
     let mut trends: Vec<Trend> = Vec::new();
     let mut actions = Vec::new();
-    for (input, r) in order {
+    for &(input, r) in order {
         let hypothesis = r.plan.hypothesis.clone().unwrap_or_else(|| r.title.clone());
         let date = r.started_at.as_deref().map(date_of).unwrap_or_default();
         runs.push(Row {
             date: date.clone(),
             title: r.title.clone(),
-            input: input.clone(),
+            input: input.to_string(),
             origin: r.origin.clone(),
             verdict: r.verdict.headline.clone(),
             verdict_class: r.verdict.class.clone(),

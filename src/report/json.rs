@@ -173,3 +173,62 @@ impl Serialize for Observations<'_> {
         seq.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::verdict::empty_report;
+
+    fn report() -> Report {
+        let mut r = empty_report("session");
+        r.title = "Orders hold with s3cr3t-pw".into();
+        r.observations.push(Obs {
+            anchor: "obs-2".into(),
+            id: 1,
+            t: 1.5,
+            at: "2026-01-01T09:00:01.500000+00:00".into(),
+            kind: "note".into(),
+            text: "password s3cr3t-pw \"quoted\" ünï\n".into(),
+            author: "sam".into(),
+            step: None,
+            owner: Some("kim".into()),
+            due: None,
+        });
+        r
+    }
+
+    /// The document as it was first written: a `Value`, masked, pretty-printed.
+    fn by_value(journal: &Value, r: &Report, masker: Option<&Masker>) -> String {
+        let doc = document(journal.clone(), r);
+        let doc = masker.map_or(doc.clone(), |m| m.mask(&doc));
+        serde_json::to_string_pretty(&doc).unwrap() + "\n"
+    }
+
+    fn streamed(journal: &Value, r: &Report, masker: Option<&Masker>) -> String {
+        let mut out = Vec::new();
+        write_document(&mut out, journal, r, masker).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn streamed_document_is_the_value_document() {
+        let masker = Masker::new(vec!["s3cr3t-pw".into()]);
+        let journals = [
+            json!({"chaoslib-version": "1.44.0", "experiment": {"title": "x s3cr3t-pw"}, "run": [], "status": null}),
+            // A `gameday` key already there is replaced where it stands.
+            json!({"gameday": 1, "status": "completed"}),
+            json!({}),
+            json!(null),
+        ];
+        let mut empty = report();
+        empty.observations.clear();
+        for j in &journals {
+            for r in [&report(), &empty] {
+                for m in [None, Some(&masker)] {
+                    assert_eq!(streamed(j, r, m), by_value(j, r, m), "journal {j}");
+                }
+            }
+        }
+        assert!(!streamed(&journals[0], &report(), Some(&masker)).contains("s3cr3t-pw"));
+    }
+}

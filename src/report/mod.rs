@@ -102,7 +102,7 @@ pub fn render_one(b: &Built, format: Format, out: &mut dyn Write) -> Result<(), 
 pub fn render_many(runs: &[Built], format: Format, out: &mut dyn Write) -> Result<(), String> {
     let all: Vec<String> = runs.iter().flat_map(|b| b.secrets.iter().cloned()).collect();
     let masker = secrets::masker(&all);
-    let pairs: Vec<(String, Report)> = runs.iter().map(|b| (b.path.clone(), (*b.report).clone())).collect();
+    let pairs: Vec<(&str, &Report)> = runs.iter().map(|b| (b.path.as_str(), &*b.report)).collect();
     let agg = aggregate::aggregate(&pairs);
     match format {
         Format::Json => {
@@ -181,7 +181,7 @@ pub fn write_session_reports(session_dir: &Path) -> Result<(), String> {
 fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<(), String>) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
-    let mut out = io::BufWriter::new(tmp);
+    let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
     write(&mut out)?;
     let tmp = out.into_inner().map_err(|e| e.error().to_string())?;
     tmp.as_file().sync_data().map_err(|e| e.to_string())?;

@@ -5,7 +5,7 @@
 //! the output, which is streamed to a writer.
 use super::markdown;
 use super::model::{DecisionRec, Report};
-use super::rows::{List, Pick, Rows};
+use super::rows::{List, Lists, Pick, Rows};
 use super::svg::{self, Svg};
 use super::text;
 use crate::session::recorder::Masker;
@@ -27,10 +27,10 @@ const STYLE_CSS: &str = include_str!("templates/style.css");
 /// Observation kinds grouped under "Observations", in this order; "Other"
 /// takes the kinds that have no group and no section of their own.
 const GROUPS: [(&str, &str, Pick); 4] = [
-    ("observation", "Observations", Pick::Kind("observation")),
-    ("note", "Notes", Pick::Kind("note")),
-    ("decision", "Decisions noted", Pick::Kind("decision")),
-    ("other", "Other", Pick::NoneOf(&["weakness", "action", "question", "observation", "note", "decision", ""])),
+    ("observation", "Observations", Pick::Observation),
+    ("note", "Notes", Pick::Note),
+    ("decision", "Decisions noted", Pick::Decision),
+    ("other", "Other", Pick::Other),
 ];
 
 /// The small part of a session report's context; the long lists are added
@@ -126,7 +126,8 @@ pub fn session(
     masker: Option<&Arc<Masker>>,
     out: &mut dyn io::Write,
 ) -> Result<(), String> {
-    let rows = |list| Rows::new(Arc::clone(r), list, html, masker.cloned());
+    let lists = Lists::new(Arc::clone(r), html, masker.cloned());
+    let rows = |list| lists.rows(list);
     let groups: Vec<JValue> = GROUPS
         .iter()
         .map(|&(kind, label, pick)| (kind, label, rows(List::Notes(pick))))
@@ -145,9 +146,9 @@ pub fn session(
     let ctx = context! {
         groups,
         timeline => rows(List::Timeline).value(),
-        weaknesses => rows(List::Notes(Pick::Kind("weakness"))).value(),
-        actions => rows(List::Actions(Pick::Kind("action"))).value(),
-        questions => rows(List::Notes(Pick::Kind("question"))).value(),
+        weaknesses => rows(List::Notes(Pick::Weakness)).value(),
+        actions => rows(List::Actions(Pick::Action)).value(),
+        questions => rows(List::Notes(Pick::Question)).value(),
         ..context_value(&view, masker.map(|m| &**m))?
     };
     render_value(if html { "report.html" } else { "report.md" }, ctx, out)

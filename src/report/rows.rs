@@ -22,21 +22,33 @@ use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
-/// Which notes a list shows.
+/// Which notes a list shows: a kind with a list of its own, or the custom
+/// kinds ("Other").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pick {
-    /// Notes of this kind.
-    Kind(&'static str),
-    /// Notes of none of these kinds (custom kinds).
-    NoneOf(&'static [&'static str]),
+    Observation,
+    Note,
+    Decision,
+    Weakness,
+    Action,
+    Question,
+    Other,
 }
 
 impl Pick {
-    fn takes(self, o: &Obs) -> bool {
-        match self {
-            Pick::Kind(k) => o.kind == k,
-            Pick::NoneOf(ks) => !ks.contains(&o.kind.as_str()),
-        }
+    /// The list a note of this kind is in. A note with an empty kind is in
+    /// none (as the report has always had it).
+    fn of(kind: &str) -> Option<Pick> {
+        Some(match kind {
+            "observation" => Pick::Observation,
+            "note" => Pick::Note,
+            "decision" => Pick::Decision,
+            "weakness" => Pick::Weakness,
+            "action" => Pick::Action,
+            "question" => Pick::Question,
+            "" => return None,
+            _ => Pick::Other,
+        })
     }
 }
 
@@ -51,25 +63,46 @@ pub enum List {
     Actions(Pick),
 }
 
-/// One list of a report, ready to be written where the template places it.
+/// The lists of one report in one format: each note's list is found once,
+/// not once per list.
 #[derive(Debug)]
-pub struct Rows {
+pub struct Lists {
     report: Arc<Report>,
-    list: List,
+    /// The list of each observation, in order.
+    picks: Vec<Option<Pick>>,
     html: bool,
     masker: Option<Arc<Masker>>,
+}
+
+impl Lists {
+    pub fn new(report: Arc<Report>, html: bool, masker: Option<Arc<Masker>>) -> Arc<Self> {
+        let picks = report.observations.iter().map(|o| Pick::of(&o.kind)).collect();
+        Arc::new(Self { report, picks, html, masker })
+    }
+
+    /// One list, ready to be placed in a template.
+    pub fn rows(self: &Arc<Self>, list: List) -> Rows {
+        let len = match list {
+            List::Timeline => self.report.timeline.len(),
+            List::Notes(p) | List::Actions(p) => self.picks.iter().filter(|x| **x == Some(p)).count(),
+        };
+        Rows { lists: Arc::clone(self), list, len }
+    }
+
+    fn picked(&self, p: Pick) -> impl Iterator<Item = &Obs> {
+        self.report.observations.iter().zip(&self.picks).filter(move |(_, x)| **x == Some(p)).map(|(o, _)| o)
+    }
+}
+
+/// One list of a report, written where the template places it.
+#[derive(Debug)]
+pub struct Rows {
+    lists: Arc<Lists>,
+    list: List,
     len: usize,
 }
 
 impl Rows {
-    pub fn new(report: Arc<Report>, list: List, html: bool, masker: Option<Arc<Masker>>) -> Self {
-        let len = match list {
-            List::Timeline => report.timeline.len(),
-            List::Notes(p) | List::Actions(p) => report.observations.iter().filter(|o| p.takes(o)).count(),
-        };
-        Self { report, list, html, masker, len }
-    }
-
     /// How many rows the list has.
     pub fn len(&self) -> usize {
         self.len
@@ -86,20 +119,16 @@ impl Rows {
 
     /// Write every row.
     pub fn write(&self, out: &mut dyn Write) -> fmt::Result {
-        let mut w = Writer { out, masker: self.masker.as_deref() };
-        let html = self.html;
+        let l = &*self.lists;
+        let mut w = Writer { out, masker: l.masker.as_deref() };
         match self.list {
-            List::Timeline if html => self.report.timeline.iter().try_for_each(|e| w.timeline_html(e)),
-            List::Timeline => self.report.timeline.iter().try_for_each(|e| w.timeline_md(e)),
-            List::Notes(p) if html => self.picked(p).try_for_each(|o| w.note_html(o)),
-            List::Notes(p) => self.picked(p).try_for_each(|o| w.note_md(o)),
-            List::Actions(p) if html => self.picked(p).try_for_each(|o| w.action_html(o)),
-            List::Actions(p) => self.picked(p).try_for_each(|o| w.action_md(o)),
+            List::Timeline if l.html => l.report.timeline.iter().try_for_each(|e| w.timeline_html(e)),
+            List::Timeline => l.report.timeline.iter().try_for_each(|e| w.timeline_md(e)),
+            List::Notes(p) if l.html => l.picked(p).try_for_each(|o| w.note_html(o)),
+            List::Notes(p) => l.picked(p).try_for_each(|o| w.note_md(o)),
+            List::Actions(p) if l.html => l.picked(p).try_for_each(|o| w.action_html(o)),
+            List::Actions(p) => l.picked(p).try_for_each(|o| w.action_md(o)),
         }
-    }
-
-    fn picked(&self, p: Pick) -> impl Iterator<Item = &Obs> {
-        self.report.observations.iter().filter(move |o| p.takes(o))
     }
 }
 
@@ -113,6 +142,8 @@ impl Object for Rows {
         Some(self.len)
     }
 
+    /// Only reached outside the report's formatter (which calls
+    /// [`Rows::write`] itself); the templates never do that.
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write(f)
     }
@@ -315,5 +346,100 @@ impl Writer<'_> {
         self.raw("</td><td class=\"when\">")?;
         self.t_plus(o.t)?;
         self.raw("</td></tr>\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::verdict::empty_report;
+
+    fn report() -> Arc<Report> {
+        let mut r = empty_report("session");
+        r.observations.push(Obs {
+            anchor: "obs-3".into(),
+            id: 1,
+            t: 61.5,
+            at: "2026-01-01T09:01:01.500000+00:00".into(),
+            kind: "action".into(),
+            text: "rotate <hunter22> & retry | now".into(),
+            author: "sam".into(),
+            step: Some(String::new()),
+            owner: Some("kim".into()),
+            due: None,
+        });
+        r.observations.push(Obs {
+            anchor: "obs-4".into(),
+            id: 2,
+            t: 3.0,
+            at: "2026-01-01T09:00:03+00:00".into(),
+            kind: String::new(),
+            text: "listed nowhere".into(),
+            author: "sam".into(),
+            step: None,
+            owner: None,
+            due: None,
+        });
+        r.timeline.push(TimelineEntry {
+            id: "ev-5".into(),
+            t: 5.0,
+            at: "<soon>".into(),
+            kind: "idea".into(),
+            text: "a/b\nc".into(),
+            who: None,
+            link: Some(String::new()),
+            human: true,
+        });
+        Arc::new(r)
+    }
+
+    fn write(html: bool, list: List) -> String {
+        let masker = Some(Arc::new(Masker::new(vec!["hunter22".into()])));
+        let mut out = String::new();
+        Lists::new(report(), html, masker).rows(list).write(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn html_rows_are_masked_then_escaped() {
+        assert_eq!(
+            write(true, List::Notes(Pick::Action)),
+            "<li id=\"obs-3\" class=\"obs k-action\"><span class=\"pin-letter k-action\" aria-hidden=\"true\">A</span> \
+             <span class=\"when\">T+00:01:01 <small>09:01:01</small></span> <strong>sam</strong>: \
+             <span class=\"txt\">rotate &lt;***&gt; &amp; retry | now</span> <span class=\"meta\">(owner: kim)</span></li>\n"
+        );
+        assert_eq!(
+            write(true, List::Actions(Pick::Action)),
+            "<tr id=\"obs-3\"><td>rotate &lt;***&gt; &amp; retry | now</td><td>kim</td><td></td><td>sam</td>\
+             <td class=\"when\">T+00:01:01</td></tr>\n"
+        );
+        // Not a time: shown as written, escaped; an empty link is no link.
+        assert_eq!(
+            write(true, List::Timeline),
+            "<tr id=\"ev-5\" class=\"tk-idea human\"><td class=\"when\">T+00:00:05</td><td class=\"when\">&lt;soon&gt;</td>\
+             <td><span class=\"kind\">idea</span></td><td>a&#x2f;b\nc</td><td></td></tr>\n"
+        );
+    }
+
+    #[test]
+    fn markdown_rows_are_masked_then_escaped() {
+        assert_eq!(
+            write(false, List::Notes(Pick::Action)),
+            "- T+00:01:01 (09:01:01) **sam**: rotate &lt;***&gt; &amp; retry | now (owner: kim)\n"
+        );
+        assert_eq!(
+            write(false, List::Actions(Pick::Action)),
+            "| rotate &lt;***&gt; &amp; retry \\| now | kim |  | sam | T+00:01:01 |\n"
+        );
+        assert_eq!(write(false, List::Timeline), "| T+00:00:05 | <soon> | idea | a/b c |  |\n");
+    }
+
+    #[test]
+    fn a_note_without_a_kind_is_in_no_list() {
+        let lists = Lists::new(report(), false, None);
+        for p in [Pick::Observation, Pick::Note, Pick::Decision, Pick::Weakness, Pick::Question, Pick::Other] {
+            assert!(lists.rows(List::Notes(p)).is_empty(), "{p:?}");
+        }
+        assert_eq!(lists.rows(List::Notes(Pick::Action)).len(), 1);
     }
 }

@@ -7,42 +7,81 @@ use crate::timefmt;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use std::fmt::{self, Write};
 
-/// `n` with at least two digits, as `{:02}` writes it.
-fn two<W: Write + ?Sized>(out: &mut W, n: u64) -> fmt::Result {
-    if n < 100 {
-        out.write_char(char::from(b'0' + (n / 10) as u8))?;
-        out.write_char(char::from(b'0' + (n % 10) as u8))
-    } else {
-        write!(out, "{n}")
+/// A few ASCII characters built on the stack and written out in one call
+/// (each write into a report goes through a few layers of writers).
+struct Small {
+    b: [u8; 48],
+    n: usize,
+}
+
+impl Small {
+    fn new() -> Self {
+        Self { b: [0; 48], n: 0 }
+    }
+
+    fn push(&mut self, s: &str) {
+        for &c in s.as_bytes() {
+            if let Some(slot) = self.b.get_mut(self.n) {
+                *slot = c;
+                self.n += 1;
+            }
+        }
+    }
+
+    /// `n` with at least `width` digits, as `{:0width$}` writes it.
+    fn num(&mut self, mut n: u64, width: usize) {
+        let mut digits = [b'0'; 20];
+        let mut len = 0;
+        while n > 0 || len < width.max(1) {
+            if let Some(d) = digits.get_mut(len) {
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            len += 1;
+        }
+        for &d in digits[..len.min(20)].iter().rev() {
+            if let Some(slot) = self.b.get_mut(self.n) {
+                *slot = d;
+                self.n += 1;
+            }
+        }
+    }
+
+    fn write_to<W: Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        out.write_str(std::str::from_utf8(&self.b[..self.n]).map_err(|_| fmt::Error)?)
     }
 }
 
 /// `T+hh:mm:ss` (negative offsets get a minus sign).
 pub fn write_t_plus<W: Write + ?Sized>(out: &mut W, t: f64) -> fmt::Result {
-    out.write_str(if t < 0.0 { "T+-" } else { "T+" })?;
+    let mut b = Small::new();
+    b.push(if t < 0.0 { "T+-" } else { "T+" });
     let s = t.abs().floor() as u64;
-    two(out, s / 3600)?;
-    out.write_char(':')?;
-    two(out, (s / 60) % 60)?;
-    out.write_char(':')?;
-    two(out, s % 60)
+    b.num(s / 3600, 2);
+    b.push(":");
+    b.num((s / 60) % 60, 2);
+    b.push(":");
+    b.num(s % 60, 2);
+    b.write_to(out)
 }
 
 /// The UTC wall-clock time of an RFC 3339 timestamp as `HH:MM:SS`; `None`
 /// when it is not one.
 pub fn write_clock<W: Write + ?Sized>(out: &mut W, at: &str) -> Option<fmt::Result> {
     let t = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-    Some(write_hms(out, &t))
+    let mut b = Small::new();
+    hms(&mut b, &t);
+    Some(b.write_to(out))
 }
 
 /// `HH:MM:SS`, a leap second as 60 (as chrono's `%S` shows it).
-fn write_hms<W: Write + ?Sized>(out: &mut W, t: &DateTime<Utc>) -> fmt::Result {
+fn hms(b: &mut Small, t: &DateTime<Utc>) {
     let s = t.second() + u32::from(t.nanosecond() >= 1_000_000_000);
-    two(out, u64::from(t.hour()))?;
-    out.write_char(':')?;
-    two(out, u64::from(t.minute()))?;
-    out.write_char(':')?;
-    two(out, u64::from(s))
+    b.num(u64::from(t.hour()), 2);
+    b.push(":");
+    b.num(u64::from(t.minute()), 2);
+    b.push(":");
+    b.num(u64::from(s), 2);
 }
 
 /// [`timefmt::iso`]: `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`.
@@ -53,26 +92,23 @@ pub fn iso(t: &DateTime<Utc>) -> String {
     if !(0..=9999).contains(&t.year()) || micros >= 1_000_000 {
         return timefmt::iso(t);
     }
-    let mut s = String::with_capacity(32);
-    // Writing into a String cannot fail.
-    let _ = write_iso(&mut s, t, micros);
-    s
-}
-
-fn write_iso<W: Write + ?Sized>(out: &mut W, t: &DateTime<Utc>, micros: u32) -> fmt::Result {
-    let y = u64::from(t.year().unsigned_abs());
-    two(out, y / 100)?;
-    two(out, y % 100)?;
-    out.write_char('-')?;
-    two(out, u64::from(t.month()))?;
-    out.write_char('-')?;
-    two(out, u64::from(t.day()))?;
-    out.write_char('T')?;
-    write_hms(out, t)?;
+    let mut b = Small::new();
+    b.num(u64::from(t.year().unsigned_abs()), 4);
+    b.push("-");
+    b.num(u64::from(t.month()), 2);
+    b.push("-");
+    b.num(u64::from(t.day()), 2);
+    b.push("T");
+    hms(&mut b, t);
     if micros != 0 {
-        write!(out, ".{micros:06}")?;
+        b.push(".");
+        b.num(u64::from(micros), 6);
     }
-    out.write_str("+00:00")
+    b.push("+00:00");
+    let mut s = String::with_capacity(b.n);
+    // Writing into a String cannot fail.
+    let _ = b.write_to(&mut s);
+    s
 }
 
 #[cfg(test)]
@@ -88,7 +124,7 @@ mod tests {
 
     #[test]
     fn t_plus_as_format_writes_it() {
-        for t in [0.0, 0.4, 59.99, 3725.9, 359_999.0, 360_000.0, 1e9, -5.0, -0.5, f64::NAN] {
+        for t in [0.0, 0.4, 59.99, 3725.9, 359_999.0, 360_000.0, 1e9, 1e30, -5.0, -0.5, f64::NAN] {
             let sign = if t < 0.0 { "-" } else { "" };
             let s = t.abs().floor() as u64;
             let by_format = format!("T+{sign}{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
