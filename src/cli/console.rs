@@ -255,9 +255,10 @@ fn summary(doc: &Value, dir: &Path, journal: &Path, outcome: Option<&Outcome>) -
             let shown = if o.deviated { "deviated".to_string() } else { o.status.clone() };
             let _ = writeln!(
                 std::io::stderr(),
-                "{title}: {shown}\nSession: {}\nJournal: {}",
+                "{title}: {shown}\nSession: {}\nJournal: {}\nReport:  {} (and report.html)",
                 dir.display(),
-                journal.display()
+                journal.display(),
+                dir.join("report.md").display()
             );
             o.exit_code()
         }
