@@ -23,7 +23,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::sync::Arc;
 use tempfile::TempDir;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -151,7 +150,11 @@ impl Console {
 
     fn render(&self, width: u16, height: u16) -> String {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|f| drop(gameday::tui::views::draw(f, &self.app))).unwrap();
+        terminal
+            .draw(|f| {
+                gameday::tui::views::draw(f, &self.app);
+            })
+            .unwrap();
         let buf = terminal.backend().buffer();
         let mut out = String::new();
         for y in 0..buf.area.height {
@@ -289,7 +292,7 @@ fn answering_a_question_records_the_answer() {
     assert!(c.app.flash.as_deref().unwrap_or("").contains("Select a question"));
 }
 
-fn card_id(c: &Console, note: u64) -> String {
+fn card_id(note: u64) -> String {
     let date = epoch().with_timezone(&chrono::Local).format("%Y%m%d");
     format!("GD-{date}-{note}")
 }
@@ -304,7 +307,7 @@ fn a_weakness_goes_to_the_backlog_beside_the_playbook_keeping_its_comments() {
     c.press(KeyCode::Char('d'));
     c.press(KeyCode::Char('b'));
     assert!(c.app.modal.is_none(), "an existing backlog is appended to without asking");
-    let id = card_id(&c, 1);
+    let id = card_id(1);
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.starts_with(&original), "the earlier text, comments included, is kept as it was");
     let after = Backlog::load(&file).expect("the backlog still loads");
@@ -345,7 +348,7 @@ fn without_a_backlog_the_path_is_asked_and_the_file_created() {
     c.press(KeyCode::Enter);
     let b = Backlog::load(&file).expect("a new backlog that loads");
     assert_eq!(b.cards.len(), 1);
-    assert_eq!(b.cards[0].id, card_id(&c, 3));
+    assert_eq!(b.cards[0].id, card_id(3));
     assert_eq!(b.cards[0].description, "Who owns the pager rotation for the orders team?");
     assert!(matches!(c.recorded().pop(), Some(EventBody::Observation { .. })));
 }
