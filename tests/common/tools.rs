@@ -128,6 +128,19 @@ pub fn run_tool(tool: Tool, spec: &RunSpec<'_>) -> RunOutcome {
         }
     };
     command.current_dir(spec.cwd).stdin(Stdio::null()).process_group(0);
+    // Start both tools with default signal handling. A test run launched in
+    // the background (`./scripts/test &`) ignores SIGINT, children inherit
+    // that across exec, and Python then never raises KeyboardInterrupt: the
+    // oracle would "complete" a run the signal cases interrupt.
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+            Ok(())
+        });
+    }
     // gameday keeps a session per run: inside the case's own directory, not
     // in the data directory of whoever runs the tests.
     command.env("GAMEDAY_DATA_DIR", spec.cwd.join("gameday-data"));
