@@ -403,6 +403,9 @@ fn follow_lines_participant_view_of_a_dnd_session() {
     tmux.keys(&["Enter"]);
     wait_event(&session, "the action's end", |e| kind(e) == "activity_finished");
     tmux.wait_decision("manual", "ask on-call");
+    // Done asks what happened (optional): Enter again saves it empty.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["What happened?"]);
     tmux.keys(&["Enter"]);
     tmux.wait_decision("action", "remove-db-latency");
     tmux.keys(&["n"]);

@@ -610,8 +610,6 @@ impl App {
                 let shown =
                     if *deviated { "deviated — a weakness may have been found".to_string() } else { status.clone() };
                 self.push_log(ev, "end", format!("run ended: {shown}"), None, false);
-                // The footer suggests the Debrief next to this.
-                self.flash = Some("Run ended; notes can still be added.".into());
                 if self.quit_after_run {
                     self.should_quit = true;
                 }
