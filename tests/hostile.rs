@@ -216,6 +216,38 @@ async fn orphaned_setsid_daemon_does_not_outlive_a_successful_activity() {
     assert_nothing_left(&m);
 }
 
+/// The same daemonizer through the real binary, headless, where gameday
+/// runs nothing else: after an activity that ends well it checks only that
+/// the group is empty and that it has no child (instead of scanning every
+/// process), and the orphan, now its child, must still be found and killed.
+/// Then an activity that leaves nothing behind.
+#[test]
+fn headless_run_kills_an_orphaned_daemon_and_passes_clean_activities() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker("daemonbin");
+    let _guard = MarkerGuard(m.clone());
+    let doc = experiment(vec![
+        sh_action("daemonizer", &m, "(setsid sleep 300 > /dev/null 2>&1 < /dev/null &) ; exit 0", Some(10.0)),
+        sh_action("clean", &m, "echo clean", Some(10.0)),
+    ]);
+    let exp = dir.path().join("daemon.json");
+    std::fs::write(&exp, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let journal = dir.path().join("journal.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(["run", exp.to_str().unwrap(), "--headless", "--no-report", "--journal-path", journal.to_str().unwrap()])
+        .env("GAMEDAY_DATA_DIR", dir.path().join("data"))
+        .env("GAMEDAY_CONFIG", dir.path().join("none.yaml"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    let statuses: Vec<&str> = j["run"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["succeeded", "succeeded"]);
+    assert_eq!(j["run"][1]["output"]["stdout"], "clean\n");
+    assert_nothing_left(&m);
+}
+
 /// STOP against an activity whose grandchild and great-grandchild each left
 /// with `setsid`: the whole family goes, quickly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

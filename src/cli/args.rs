@@ -131,6 +131,10 @@ pub struct RunArgs {
     /// Put the session directory under this folder.
     #[arg(long)]
     pub session_dir: Option<PathBuf>,
+    /// Do not write report.md and report.html when the run ends (the journal
+    /// is written as always; `gameday report SESSION` makes them later).
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// `gameday validate`.

@@ -109,7 +109,17 @@ pub async fn run(mut args: RunArgs) -> u8 {
         })
     };
     let code = drive_new(
-        Drive { dir, rec, prepared, loaded, cfg, past: Vec::new(), journal_path: args.journal_path, prior_ticks },
+        Drive {
+            dir,
+            rec,
+            prepared,
+            loaded,
+            cfg,
+            past: Vec::new(),
+            journal_path: args.journal_path,
+            write_reports: !args.no_report,
+            prior_ticks,
+        },
         Some(start),
     )
     .await;
@@ -127,6 +137,8 @@ pub struct Drive {
     /// Events of earlier attempts (resume); empty for a new run.
     pub past: Vec<Event>,
     pub journal_path: PathBuf,
+    /// Write report.md and report.html when the run ends (not with `--no-report`).
+    pub write_reports: bool,
     /// Preflight items ticked in `gameday plan` (the day file).
     pub prior_ticks: Vec<crate::engine::readiness::PriorTick>,
 }
@@ -141,7 +153,7 @@ pub async fn drive(d: Drive) -> u8 {
 
 /// [`drive`], with a new session's `start` run after the first frame.
 async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
-    let Drive { dir, rec, prepared, loaded, cfg, past, journal_path, prior_ticks } = d;
+    let Drive { dir, rec, prepared, loaded, cfg, past, journal_path, write_reports, prior_ticks } = d;
     let strategy = loaded.opts.hypothesis_strategy;
     let (approver, asks) = ConsoleApprover::new();
     let unattended = Arc::clone(&approver.unattended);
@@ -241,24 +253,28 @@ async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
             None
         }
     };
-    if let Err(e) = write_journal(&dir, Some(&journal_path)) {
+    if let Err(e) = write_journal(&dir, Some(&journal_path), write_reports) {
         line("ERROR", &e);
         return 1;
     }
-    summary(&loaded.doc, &dir, &journal_path, outcome.as_ref())
+    summary(&loaded.doc, &dir, &journal_path, write_reports, outcome.as_ref())
 }
 
-fn summary(doc: &Value, dir: &Path, journal: &Path, outcome: Option<&Outcome>) -> u8 {
+fn summary(doc: &Value, dir: &Path, journal: &Path, reports: bool, outcome: Option<&Outcome>) -> u8 {
     let title = doc.get("title").and_then(Value::as_str).unwrap_or("experiment");
     match outcome {
         Some(o) => {
             let shown = if o.deviated { "deviated".to_string() } else { o.status.clone() };
+            let report = if reports {
+                format!("\nReport:  {} (and report.html)", dir.join("report.md").display())
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 std::io::stderr(),
-                "{title}: {shown}\nSession: {}\nJournal: {}\nReport:  {} (and report.html)",
+                "{title}: {shown}\nSession: {}\nJournal: {}{report}",
                 dir.display(),
-                journal.display(),
-                dir.join("report.md").display()
+                journal.display()
             );
             o.exit_code()
         }

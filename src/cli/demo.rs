@@ -59,6 +59,7 @@ pub async fn demo(args: DemoArgs) -> u8 {
         gate: None,
         python: None,
         session_dir: None,
+        no_report: false,
     };
     if args.headless {
         line("INFO", &format!("demo service on {}", svc.base_url()));

@@ -143,7 +143,8 @@ pub async fn resume(args: ResumeArgs) -> u8 {
             .record(EventBody::Warning { message: format!("session resumed after {} recorded events", events.len()) });
     }
     if args.headless {
-        return resume_headless(session, rec, prepared, loaded, events, run_args.journal_path).await;
+        return resume_headless(session, rec, prepared, loaded, events, run_args.journal_path, !run_args.no_report)
+            .await;
     }
     drive(Drive {
         dir: session,
@@ -153,6 +154,7 @@ pub async fn resume(args: ResumeArgs) -> u8 {
         cfg,
         past: events,
         journal_path: run_args.journal_path,
+        write_reports: !run_args.no_report,
         prior_ticks: Vec::new(),
     })
     .await
@@ -186,6 +188,7 @@ async fn resume_headless(
     loaded: Loaded,
     past: Vec<Event>,
     journal_path: PathBuf,
+    write_reports: bool,
 ) -> u8 {
     use crate::engine::{AutoApprover, Engine, History, StopHandle};
     let history = History::from_events(&past);
@@ -208,7 +211,7 @@ async fn resume_headless(
     drop(engine);
     drop(rec);
     let _ = logger.await;
-    if let Err(e) = super::run::write_journal(&session, Some(&journal_path)) {
+    if let Err(e) = super::run::write_journal(&session, Some(&journal_path), write_reports) {
         line("ERROR", &e);
         return 1;
     }

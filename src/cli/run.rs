@@ -207,8 +207,9 @@ pub async fn finish_notifier(handle: Option<tokio::task::JoinHandle<()>>) {
     }
 }
 
-/// Write `journal.json` into the session and at `extra` (the `--journal-path`).
-pub fn write_journal(dir: &Path, extra: Option<&Path>) -> Result<(), String> {
+/// Write `journal.json` into the session and at `extra` (the `--journal-path`),
+/// and the session's reports unless `--no-report` said not to.
+pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<(), String> {
     let events =
         session::read_events(&dir.join(session::dir::EVENTS)).map_err(|e| format!("cannot read the event log: {e}"))?;
     let journal = session::journal::project(&events.events);
@@ -216,7 +217,7 @@ pub fn write_journal(dir: &Path, extra: Option<&Path>) -> Result<(), String> {
     session::dir::write_atomic(&dir.join(session::dir::JOURNAL), text.as_bytes())
         .map_err(|e| format!("cannot write the journal: {e}"))?;
     // The reports are written with the journal, so a session is complete on disk.
-    if let Err(e) = crate::report::write_session_reports(dir) {
+    if reports && let Err(e) = crate::report::write_session_reports(dir) {
         line("WARNING", &format!("the session's reports could not be written: {e}"));
     }
     if let Some(p) = extra {
@@ -301,7 +302,7 @@ pub async fn run(args: RunArgs) -> u8 {
     drop(engine);
     drop(rec);
     let _ = logger.await;
-    if let Err(e) = write_journal(&dir, Some(&args.journal_path)) {
+    if let Err(e) = write_journal(&dir, Some(&args.journal_path), !args.no_report) {
         line("ERROR", &e);
         return 1;
     }

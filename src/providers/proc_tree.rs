@@ -53,14 +53,43 @@ fn parse_stat(text: &str) -> Option<Stat> {
     })
 }
 
+/// Read one `/proc/<pid>/stat` into `buf` (reused: a scan reads hundreds).
+fn read_stat(path: &std::path::Path, buf: &mut String) -> Option<Stat> {
+    use std::io::Read;
+    buf.clear();
+    std::fs::File::open(path).ok()?.read_to_string(buf).ok()?;
+    parse_stat(buf)
+}
+
 /// Every process we can read now.
 fn snapshot() -> Vec<Stat> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut buf = String::with_capacity(512);
     dir.flatten()
         .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter_map(|t| parse_stat(&t))
+        .filter_map(|e| read_stat(&e.path().join("stat"), &mut buf))
         .collect()
+}
+
+/// Whether gameday has no child process at all, living or zombie, read
+/// from `/proc/self/task/*/children`; `None` when the kernel does not offer
+/// those files (then only a full scan can tell).
+fn no_children() -> Option<bool> {
+    use std::io::Read;
+    let mut buf = String::new();
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        buf.clear();
+        std::fs::File::open(task.path().join("children")).ok()?.read_to_string(&mut buf).ok()?;
+        if !buf.trim().is_empty() {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// Whether process group `pgid` has no member left.
+fn group_empty(pgid: i32) -> bool {
+    pgid > 0 && nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), None) == Err(nix::errno::Errno::ESRCH)
 }
 
 /// The live members of the family: everyone in group `pgid`, every process
@@ -84,6 +113,9 @@ fn family(all: &[Stat], pgid: i32, known: &HashSet<Proc>) -> Vec<Stat> {
     all.iter().filter(|s| members.contains(&s.pid)).copied().collect()
 }
 
+/// Whether gameday is its orphaned descendants' reaper (see [`become_subreaper`]).
+static SUBREAPER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Make gameday the reaper of its orphaned descendants (once; Linux only).
 pub fn become_subreaper() {
     #[cfg(target_os = "linux")]
@@ -93,9 +125,8 @@ pub fn become_subreaper() {
             // SAFETY: prctl with PR_SET_CHILD_SUBREAPER only sets a flag on
             // this process. Failure leaves the old behaviour (orphans go to
             // init); the tree walk still finds what is alive.
-            unsafe {
-                libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
-            }
+            let ok = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } == 0;
+            SUBREAPER.store(ok, std::sync::atomic::Ordering::SeqCst);
         });
     }
 }
@@ -117,9 +148,16 @@ impl Family {
     /// The family of the root process `pgid` (which leads its own group).
     pub fn new(pgid: u32) -> Self {
         LIVE_FAMILIES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let mut f = Self { pgid: i32::try_from(pgid).unwrap_or(0), seen: HashSet::new(), root_start: None };
-        f.observe();
-        f
+        let pgid = i32::try_from(pgid).unwrap_or(0);
+        // The root was just started and has had no time to fork: only its
+        // start time is worth reading now (the tracking loop sees the rest).
+        let root_start = if cfg!(target_os = "linux") && pgid > 0 {
+            read_stat(&std::path::Path::new("/proc").join(pgid.to_string()).join("stat"), &mut String::new())
+                .map(|s| s.start)
+        } else {
+            None
+        };
+        Self { pgid, seen: HashSet::new(), root_start }
     }
 
     /// Note who belongs to the family now.
@@ -134,12 +172,29 @@ impl Family {
         }
     }
 
+    /// Whether the family is certainly gone, known from two small reads
+    /// instead of a scan of every process: the group is empty and gameday
+    /// has no child at all. A live descendant outside the group would have
+    /// a dead parent somewhere above it, so it would now be gameday's child
+    /// (gameday being the subreaper). This is the common case: an activity
+    /// that ended on its own and left nothing behind.
+    pub fn nothing_left(&self) -> bool {
+        SUBREAPER.load(std::sync::atomic::Ordering::SeqCst) && group_empty(self.pgid) && no_children() == Some(true)
+    }
+
     /// Kill the whole family (see [`kill_family`]). A descendant that left
     /// the group with `setsid` and whose parents all exited before it was
     /// ever seen is an orphan adopted by gameday with no link to the root
     /// left; while this is the only family alive, every such orphan (in a
     /// session of its own, started after the root) is taken to be its.
     pub fn kill(&self) -> Killed {
+        // The common case, an activity that ended on its own and left
+        // nothing behind, costs two small reads instead of a scan of every
+        // process: a live descendant outside the group would have a dead
+        // parent somewhere above it, so it would now be gameday's child.
+        if self.nothing_left() {
+            return Killed::default();
+        }
         let mut known = self.seen.clone();
         if LIVE_FAMILIES.load(std::sync::atomic::Ordering::SeqCst) == 1
             && let Some(root_start) = self.root_start

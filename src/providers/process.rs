@@ -203,8 +203,11 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
         never = track(&mut family) => match never {},
     };
     // Whatever happened, nothing of this family outlives the activity. The
-    // kill may take a few rounds (sleeping between them): off the workers.
-    let _ = tokio::task::spawn_blocking(move || family.kill()).await;
+    // kill may take a few rounds (sleeping between them): off the workers,
+    // unless there is certainly nothing left to kill.
+    if !family.nothing_left() {
+        let _ = tokio::task::spawn_blocking(move || family.kill()).await;
+    }
     if outcome.is_err() {
         // Reap the child now rather than whenever the runtime gets to it, so
         // no zombie of ours lingers in the group.
