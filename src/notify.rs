@@ -202,6 +202,7 @@ pub fn spawn(
         };
 
         let sender = async {
+            crate::providers::http::tls::install_provider();
             let client = match reqwest::Client::builder().timeout(cfg.timeout).build() {
                 Ok(c) => c,
                 Err(e) => {

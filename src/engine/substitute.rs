@@ -2,7 +2,6 @@
 //! `string.Template.safe_substitute`, plus its typed whole-value rule.
 use super::pyvalue::py_str;
 use serde_json::{Map, Value};
-use std::sync::LazyLock;
 
 /// What names resolve against: configuration first, then each secret scope in
 /// declaration order (scope names are flattened away).
@@ -31,33 +30,82 @@ impl<'a> Scope<'a> {
     }
 }
 
-// Python's Template pattern with re.IGNORECASE and an ASCII identifier.
-static PATTERN: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i-u)\$(?:(\$)|([_a-z][_a-z0-9]*)|\{([_a-z][_a-z0-9]*)\})")
-        .unwrap_or_else(|_| unreachable!("the pattern is a constant"))
-});
+/// One placeholder found in a string: Python's Template pattern
+/// `\$(?:(\$)|([_a-z][_a-z0-9]*)|\{([_a-z][_a-z0-9]*)\})` under
+/// re.IGNORECASE with ASCII identifiers, alternatives tried in that order.
+/// Scanned by hand rather than with a regex: every run substitutes, and
+/// compiling the pattern cost more than the scan (time and resident code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholder<'s> {
+    /// `$$`, which stands for `$`.
+    Dollar,
+    /// `$name`.
+    Bare(&'s str),
+    /// `${name}`.
+    Braced(&'s str),
+}
+
+/// The next placeholder at or after byte `from`: (start, end, what).
+fn next_placeholder(s: &str, from: usize) -> Option<(usize, usize, Placeholder<'_>)> {
+    let b = s.as_bytes();
+    let ident_len = |at: usize| -> usize {
+        match b.get(at) {
+            Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
+                1 + b[at + 1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count()
+            }
+            _ => 0,
+        }
+    };
+    let mut i = from;
+    while let Some(off) = b.get(i..)?.iter().position(|&c| c == b'$') {
+        let at = i + off;
+        match b.get(at + 1) {
+            Some(b'$') => return Some((at, at + 2, Placeholder::Dollar)),
+            Some(b'{') => {
+                let n = ident_len(at + 2);
+                if n > 0 && b.get(at + 2 + n) == Some(&b'}') {
+                    return Some((at, at + 3 + n, Placeholder::Braced(&s[at + 2..at + 2 + n])));
+                }
+            }
+            _ => {
+                let n = ident_len(at + 1);
+                if n > 0 {
+                    return Some((at, at + 1 + n, Placeholder::Bare(&s[at + 1..at + 1 + n])));
+                }
+            }
+        }
+        i = at + 1;
+    }
+    None
+}
 
 /// Substitute inside a string. A string that is exactly one `${name}` with a
 /// known name yields the value itself, with its type.
 pub fn substitute_str(s: &str, scope: &Scope) -> Value {
-    if let Some(c) = PATTERN.captures(s)
-        && c.get(0).is_some_and(|m| m.start() == 0 && m.end() == s.len())
-        && let Some(name) = c.get(3)
-        && let Some(v) = scope.get(name.as_str())
+    let Some(first) = next_placeholder(s, 0) else { return Value::String(s.to_string()) };
+    if let (0, end, Placeholder::Braced(name)) = first
+        && end == s.len()
+        && let Some(v) = scope.get(name)
     {
         return v.clone();
     }
-    let out = PATTERN.replace_all(s, |c: &regex::Captures| {
-        if c.get(1).is_some() {
-            return "$".to_string();
+    let mut out = String::with_capacity(s.len());
+    let mut done = 0;
+    let mut found = Some(first);
+    while let Some((start, end, what)) = found {
+        out.push_str(&s[done..start]);
+        match what {
+            Placeholder::Dollar => out.push('$'),
+            Placeholder::Bare(name) | Placeholder::Braced(name) => match scope.get(name) {
+                Some(v) => out.push_str(&py_str(v)),
+                None => out.push_str(&s[start..end]),
+            },
         }
-        let name = c.get(2).or_else(|| c.get(3)).map_or("", |m| m.as_str());
-        match scope.get(name) {
-            Some(v) => py_str(v),
-            None => c.get(0).map_or(String::new(), |m| m.as_str().to_string()),
-        }
-    });
-    Value::String(out.into_owned())
+        done = end;
+        found = next_placeholder(s, end);
+    }
+    out.push_str(&s[done..]);
+    Value::String(out)
 }
 
 /// Substitute recursively in values (never in keys).
@@ -97,5 +145,47 @@ mod tests {
         check(json!("$ 5 and $"), json!("$ 5 and $"));
         check(json!({"a": ["${n}"]}), json!({"a": [3]}));
         check(json!("${N}"), json!("${N}"));
+    }
+
+    /// The scanner against the pattern it replaces, as a regex, on strings
+    /// built from the characters that matter (a fixed seed: reproducible).
+    #[test]
+    fn scanner_matches_the_template_regex() {
+        let rx = regex::Regex::new(r"(?i-u)\$(?:(\$)|([_a-z][_a-z0-9]*)|\{([_a-z][_a-z0-9]*)\})").unwrap();
+        let alphabet: Vec<char> = "$${}_aZ9-x é".chars().collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 12) as usize;
+            let mut text = String::new();
+            let mut r = seed;
+            for _ in 0..len {
+                text.push(alphabet[(r % alphabet.len() as u64) as usize]);
+                r = r.rotate_right(7).wrapping_mul(0x2545_f491_4f6c_dd1d);
+            }
+            let mut from = 0;
+            let mut ours = Vec::new();
+            while let Some((start, end, what)) = next_placeholder(&text, from) {
+                ours.push((start, end, what));
+                from = end;
+            }
+            let theirs: Vec<_> = rx
+                .captures_iter(&text)
+                .map(|c| {
+                    let m = c.get(0).unwrap();
+                    let what = if c.get(1).is_some() {
+                        Placeholder::Dollar
+                    } else if let Some(n) = c.get(2) {
+                        Placeholder::Bare(n.as_str())
+                    } else {
+                        Placeholder::Braced(c.get(3).unwrap().as_str())
+                    };
+                    (m.start(), m.end(), what)
+                })
+                .collect();
+            assert_eq!(ours, theirs, "on {text:?}");
+        }
     }
 }

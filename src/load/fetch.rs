@@ -8,6 +8,7 @@ use std::error::Error as _;
 
 /// Fetch `url` and parse it.
 pub(super) async fn fetch(url: &str, opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    crate::providers::http::tls::install_provider();
     let client = reqwest::Client::builder()
         .timeout(opts.timeout)
         .connect_timeout(opts.timeout.min(std::time::Duration::from_secs(10)))

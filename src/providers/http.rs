@@ -11,7 +11,7 @@ use crate::engine::substitute::substitute;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
-mod tls;
+pub mod tls;
 
 /// The request as it will be sent, for display and for execution.
 #[derive(Debug, Clone)]

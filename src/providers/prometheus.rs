@@ -101,6 +101,7 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
     if let Err(e) = reqwest::Url::parse(&endpoint) {
         return Err(ProviderError::Failed(format!("'{base}' is not a valid Prometheus URL: {e}")));
     }
+    super::http::tls::install_provider();
     let client = reqwest::Client::builder()
         .timeout(limit)
         .build()

@@ -6,7 +6,7 @@
 //! most of the time and memory an http probe cost a headless run.
 //!
 //! The configuration is the one reqwest builds by default (rustls with the
-//! aws-lc-rs provider unless another is installed, every TLS version rustls
+//! ring provider unless another is installed, every TLS version rustls
 //! supports, SNI on, ALPN h2 then http/1.1, the platform verifier); only
 //! when the verifier loads its roots changes. Roots are then read once per
 //! process, not once per call.
@@ -76,9 +76,10 @@ fn verified_config() -> Option<rustls::ClientConfig> {
     static CONFIG: OnceLock<Option<rustls::ClientConfig>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
+            install_provider();
             let provider = CryptoProvider::get_default()
                 .cloned()
-                .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+                .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
             let verifier = LazyVerifier { provider: Arc::clone(&provider), inner: OnceLock::new() };
             let mut config = rustls::ClientConfig::builder_with_provider(provider)
                 .with_protocol_versions(rustls::ALL_VERSIONS)
@@ -92,9 +93,19 @@ fn verified_config() -> Option<rustls::ClientConfig> {
         .clone()
 }
 
+/// Make ring the process's TLS provider unless one is installed already
+/// (reqwest, built without a provider of its own, uses that one).
+pub fn install_provider() {
+    if CryptoProvider::get_default().is_none() {
+        // Err means another thread installed one first: that one is used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// `builder` with the TLS set-up for `verify` (certificates checked or not).
 pub fn configure(builder: ClientBuilder, verify: bool) -> ClientBuilder {
     if !verify {
+        install_provider();
         // reqwest's verifier that accepts anything loads no roots either.
         return builder.danger_accept_invalid_certs(true);
     }
