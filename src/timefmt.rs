@@ -12,6 +12,14 @@ pub fn iso(t: &DateTime<Utc>) -> String {
     }
 }
 
+/// Time since a run started as `T+HH:MM:SS` (whole seconds; anything
+/// negative or not a number reads as zero). The console, notifications and
+/// the notes that refer to earlier notes all write it this way.
+pub fn t_plus(secs: f64) -> String {
+    let s = if secs.is_finite() && secs > 0.0 { secs as u64 } else { 0 };
+    format!("T+{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

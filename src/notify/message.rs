@@ -51,11 +51,7 @@ pub struct Notice {
     pub details: Value,
 }
 
-/// `T+hh:mm:ss` for people.
-pub fn t_plus(secs: f64) -> String {
-    let s = if secs.is_finite() && secs > 0.0 { secs as u64 } else { 0 };
-    format!("T+{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
+pub use crate::timefmt::t_plus;
 
 /// The observation text without its share marker, when it has one.
 pub fn shared_text(text: &str) -> Option<&str> {

@@ -15,10 +15,12 @@ use super::markdown;
 use super::model::{Obs, Report, TimelineEntry};
 use super::svg::pin_style;
 use super::times::{write_clock, write_t_plus};
+use crate::session::links;
 use crate::session::recorder::Masker;
 use minijinja::HtmlEscape;
 use minijinja::value::{Object, Value};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
@@ -72,12 +74,20 @@ pub struct Lists {
     picks: Vec<Option<Pick>>,
     html: bool,
     masker: Option<Arc<Masker>>,
+    /// The answer given to each question (by its note id), from the
+    /// Debrief's answer notes; the last answer counts.
+    answers: HashMap<u64, String>,
 }
 
 impl Lists {
     pub fn new(report: Arc<Report>, html: bool, masker: Option<Arc<Masker>>) -> Arc<Self> {
-        let picks = report.observations.iter().map(|o| Pick::of(&o.kind)).collect();
-        Arc::new(Self { report, picks, html, masker })
+        let picks: Vec<Option<Pick>> = report.observations.iter().map(|o| Pick::of(&o.kind)).collect();
+        let answers = if picks.contains(&Some(Pick::Question)) {
+            report.observations.iter().filter_map(|o| links::answer_of(&o.text)).collect()
+        } else {
+            HashMap::new()
+        };
+        Arc::new(Self { report, picks, html, masker, answers })
     }
 
     /// One list, ready to be placed in a template.
@@ -87,6 +97,11 @@ impl Lists {
             List::Notes(p) | List::Actions(p) => self.picks.iter().filter(|x| **x == Some(p)).count(),
         };
         Rows { lists: Arc::clone(self), list, len }
+    }
+
+    /// The answer to `o`, when it is a question that has one.
+    fn answer(&self, p: Pick, o: &Obs) -> Option<&str> {
+        if p == Pick::Question { self.answers.get(&o.id).map(String::as_str) } else { None }
     }
 
     fn picked(&self, p: Pick) -> impl Iterator<Item = &Obs> {
@@ -124,8 +139,8 @@ impl Rows {
         match self.list {
             List::Timeline if l.html => l.report.timeline.iter().try_for_each(|e| w.timeline_html(e)),
             List::Timeline => l.report.timeline.iter().try_for_each(|e| w.timeline_md(e)),
-            List::Notes(p) if l.html => l.picked(p).try_for_each(|o| w.note_html(o)),
-            List::Notes(p) => l.picked(p).try_for_each(|o| w.note_md(o)),
+            List::Notes(p) if l.html => l.picked(p).try_for_each(|o| w.note_html(o, l.answer(p, o))),
+            List::Notes(p) => l.picked(p).try_for_each(|o| w.note_md(o, l.answer(p, o))),
             List::Actions(p) if l.html => l.picked(p).try_for_each(|o| w.action_html(o)),
             List::Actions(p) => l.picked(p).try_for_each(|o| w.action_md(o)),
         }
@@ -256,7 +271,7 @@ impl Writer<'_> {
         self.raw("</td></tr>\n")
     }
 
-    fn note_md(&mut self, o: &Obs) -> fmt::Result {
+    fn note_md(&mut self, o: &Obs, answer: Option<&str>) -> fmt::Result {
         self.raw("- ")?;
         self.t_plus(o.t)?;
         self.raw(" (")?;
@@ -279,10 +294,14 @@ impl Writer<'_> {
             self.md(step)?;
             self.raw(")_")?;
         }
+        if let Some(answer) = answer {
+            self.raw(" — **answer:** ")?;
+            self.md(answer)?;
+        }
         self.raw("\n")
     }
 
-    fn note_html(&mut self, o: &Obs) -> fmt::Result {
+    fn note_html(&mut self, o: &Obs, answer: Option<&str>) -> fmt::Result {
         self.raw("<li id=\"")?;
         self.html(&o.anchor)?;
         self.raw("\" class=\"obs k-")?;
@@ -314,6 +333,11 @@ impl Writer<'_> {
             self.raw(" <em class=\"meta\">during ")?;
             self.html(step)?;
             self.raw("</em>")?;
+        }
+        if let Some(answer) = answer {
+            self.raw(" — <strong>answer:</strong> <span class=\"answer\">")?;
+            self.html(answer)?;
+            self.raw("</span>")?;
         }
         self.raw("</li>\n")
     }

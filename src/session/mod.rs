@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod dir;
 pub mod event;
 pub mod journal;
+pub mod links;
 pub mod recorder;
 pub mod requests;
 pub mod store;

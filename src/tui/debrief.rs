@@ -13,7 +13,7 @@
 //! (appending a card to that file as text, keeping its comments).
 pub mod card;
 pub mod keys;
-pub mod links;
+pub use crate::session::links;
 pub mod state;
 pub mod target;
 

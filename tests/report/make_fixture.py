@@ -123,6 +123,9 @@ ev(312.9, "activity_finished", run=7, output={"status": 0, "stdout": "", "stderr
    end=iso(312.9), duration=0.8)
 ev(330.0, "milestone", milestone="recovered", author="Sam")
 ev(331.0, "run_finished", status="interrupted", deviated=False, end=iso(331.0), duration=331.0)
+# Answered in the Debrief after the run: the report prints it with the question.
+ev(331.5, "observation", id=9, type="note",
+   text="Answer to question #4 (asked at T+00:02:30): the pager rule only watches /health; Kim widens it.", author="Sam")
 ev(332.0, "session_ended")
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "session-fixed", "events.jsonl")

@@ -58,11 +58,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// `T+01:02:03`
-pub fn t_plus(secs: f64) -> String {
-    let s = secs.max(0.0) as u64;
-    format!("T+{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-}
+pub use crate::timefmt::t_plus;
 
 #[cfg(test)]
 mod tests {

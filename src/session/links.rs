@@ -1,8 +1,9 @@
 //! How a follow-up note names the note it follows up. The reference is
 //! plain text in the note (`(from weakness #3, T+00:04:10)`), readable in
 //! the report, where notes are listed by T+ rather than by id, and parsed
-//! back here so the Debrief can show what has been done with each finding.
-use crate::tui::widgets::t_plus;
+//! back so the Debrief can show what has been done with each finding and
+//! the report can print each question with its answer.
+use crate::timefmt::t_plus;
 
 /// `(from weakness #3, T+00:04:10)`, appended to an action item or a
 /// backlog note made from note `id`.
