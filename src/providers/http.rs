@@ -5,13 +5,15 @@
 //! always followed. Unlike Chaos Toolkit (whose timeouts are per read, so a
 //! server that drips a byte at a time holds a call forever), the timeout
 //! also bounds the whole call, body included; see [`deadline`].
-use super::{Context, OUTPUT_CAP, ProviderError};
+use super::{Context, ProviderError};
 use crate::engine::pyvalue::{py_str, py_truthy};
 use crate::engine::substitute::substitute;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
+pub mod body;
 pub mod tls;
+use body::BodyError;
 
 /// The request as it will be sent, for display and for execution.
 #[derive(Debug, Clone)]
@@ -240,27 +242,18 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
         }
         let is_json = headers.get("Content-Type").and_then(Value::as_str) == Some("application/json");
         let mut resp = resp;
-        let mut bytes = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > OUTPUT_CAP {
-                        return Err(ProviderError::Failed(format!(
-                            "the response body is larger than {} MiB",
-                            OUTPUT_CAP / (1024 * 1024)
-                        )));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) if e.is_timeout() => {
-                    return Err(ProviderError::Failed("activity took too long to complete".into()));
-                }
-                Err(e) => {
-                    return Err(ProviderError::Failed(format!("failed to connect to {}: {}", req.url, describe(&e))));
-                }
+        let bytes = match body::read_capped(&mut resp).await {
+            Ok(b) => b,
+            Err(BodyError::TooLarge) => {
+                return Err(ProviderError::Failed(format!("the response body is larger than {} MiB", body::cap_mib())));
             }
-        }
+            Err(BodyError::Timeout) => {
+                return Err(ProviderError::Failed("activity took too long to complete".into()));
+            }
+            Err(BodyError::Broken(e)) => {
+                return Err(ProviderError::Failed(format!("failed to connect to {}: {}", req.url, describe(&e))));
+            }
+        };
         let body = if is_json {
             serde_json::from_slice(&bytes)
                 .map_err(|e| ProviderError::Crashed(format!("the response claims to be JSON but is not: {e}")))?

@@ -15,7 +15,8 @@
 //! [`result`].
 mod result;
 
-use super::{Context, OUTPUT_CAP, ProviderError};
+use super::http::body::BodyError;
+use super::{Context, ProviderError};
 use crate::engine::pyvalue::py_str;
 use crate::engine::substitute::substitute;
 use result::Outcome;
@@ -117,28 +118,22 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
             }
         };
         let status = resp.status();
-        let mut bytes = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > OUTPUT_CAP {
-                        return Err(ProviderError::Failed(format!(
-                            "Prometheus' answer is larger than {} MiB; narrow the query",
-                            OUTPUT_CAP / (1024 * 1024)
-                        )));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) if e.is_timeout() => return Err(ProviderError::Failed(TOO_LONG.into())),
-                Err(e) => {
-                    return Err(ProviderError::Failed(format!(
-                        "the connection to Prometheus at {base} broke: {}",
-                        describe(&e)
-                    )));
-                }
+        let bytes = match super::http::body::read_capped(&mut resp).await {
+            Ok(b) => b,
+            Err(BodyError::TooLarge) => {
+                return Err(ProviderError::Failed(format!(
+                    "Prometheus' answer is larger than {} MiB; narrow the query",
+                    super::http::body::cap_mib()
+                )));
             }
-        }
+            Err(BodyError::Timeout) => return Err(ProviderError::Failed(TOO_LONG.into())),
+            Err(BodyError::Broken(e)) => {
+                return Err(ProviderError::Failed(format!(
+                    "the connection to Prometheus at {base} broke: {}",
+                    describe(&e)
+                )));
+            }
+        };
         // Prometheus answers its own errors (400, 422, 503) with its JSON
         // envelope; any other answer means the URL points somewhere else.
         let body =
