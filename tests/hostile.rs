@@ -248,6 +248,42 @@ fn headless_run_kills_an_orphaned_daemon_and_passes_clean_activities() {
     assert_nothing_left(&m);
 }
 
+/// A python activity (through the real bridge and a real interpreter) whose
+/// driver starts a daemon that leaves the group and returns at once: the
+/// daemon goes with the activity, as it does for process activities.
+#[test]
+fn python_activity_daemon_does_not_outlive_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker("pydaemon");
+    let _guard = MarkerGuard(m.clone());
+    std::fs::write(
+        dir.path().join("gdhostile_driver.py"),
+        "import subprocess\n\ndef daemonize():\n    subprocess.Popen(\"(setsid sleep 300 > /dev/null 2>&1 < /dev/null &)\", shell=True).wait()\n    return 'started'\n",
+    )
+    .unwrap();
+    let doc = experiment(vec![json!({"type": "action", "name": "daemonize",
+        "provider": {"type": "python", "module": "gdhostile_driver", "func": "daemonize"}})]);
+    let exp = dir.path().join("pydaemon.json");
+    std::fs::write(&exp, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let journal = dir.path().join("journal.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(["run", exp.to_str().unwrap(), "--headless", "--no-report", "--journal-path", journal.to_str().unwrap()])
+        .env("GAMEDAY_DATA_DIR", dir.path().join("data"))
+        .env("GAMEDAY_CONFIG", dir.path().join("none.yaml"))
+        .env("PYTHONPATH", dir.path())
+        // Marks gameday and everything it starts; gameday itself has exited
+        // by the time the marked processes are counted.
+        .env("GDM", &m)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    assert_eq!(j["run"][0]["status"], "succeeded", "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(j["run"][0]["output"], "started");
+    assert_nothing_left(&m);
+}
+
 /// STOP against an activity whose grandchild and great-grandchild each left
 /// with `setsid`: the whole family goes, quickly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -103,8 +103,17 @@ fn track_interval(elapsed: Duration) -> Duration {
     if elapsed < Duration::from_secs(2) { Duration::from_millis(50) } else { Duration::from_millis(500) }
 }
 
+/// Whatever happened, nothing of an activity's family outlives it. The kill
+/// may take a few rounds (sleeping between them): off the workers, unless
+/// there is certainly nothing left to kill.
+pub(super) async fn end_family(family: super::proc_tree::Family) {
+    if !family.nothing_left() {
+        let _ = tokio::task::spawn_blocking(move || family.kill()).await;
+    }
+}
+
 /// Keep noting the family's members while the activity runs; never ends.
-async fn track(family: &mut super::proc_tree::Family) -> std::convert::Infallible {
+pub(super) async fn track(family: &mut super::proc_tree::Family) -> std::convert::Infallible {
     let began = std::time::Instant::now();
     loop {
         tokio::time::sleep(track_interval(began.elapsed())).await;
@@ -202,12 +211,7 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
         _ = ctx.cancel.cancelled() => Err(ProviderError::Interrupted),
         never = track(&mut family) => match never {},
     };
-    // Whatever happened, nothing of this family outlives the activity. The
-    // kill may take a few rounds (sleeping between them): off the workers,
-    // unless there is certainly nothing left to kill.
-    if !family.nothing_left() {
-        let _ = tokio::task::spawn_blocking(move || family.kill()).await;
-    }
+    end_family(family).await;
     if outcome.is_err() {
         // Reap the child now rather than whenever the runtime gets to it, so
         // no zombie of ours lingers in the group.

@@ -43,6 +43,9 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
         .map_err(|e| ProviderError::Failed(format!("cannot create a temporary file: {e}")))?;
     let mut cmd = Command::new(ctx.python);
     super::process::die_with_parent(&mut cmd);
+    // As for process activities: whatever the driver starts, even a daemon
+    // that leaves the group, is found and ended with the activity.
+    super::proc_tree::become_subreaper();
     let mut child = cmd
         .arg("-c")
         .arg(BRIDGE)
@@ -61,6 +64,7 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
         })?;
     let pgid = child.id().unwrap_or(0);
     ctx.live.spawned(pgid);
+    let mut family = super::proc_tree::Family::new(pgid);
     if let Some(mut stdin) = child.stdin.take() {
         let bytes = serde_json::to_vec(&request).unwrap_or_default();
         let _ = stdin.write_all(&bytes).await;
@@ -86,14 +90,13 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
         let (_, err) = tokio::join!(o, e);
         (child.wait().await, err)
     };
-    let (status, stderr_text) = tokio::select! {
-        r = work => r,
-        _ = ctx.cancel.cancelled() => {
-            super::process::kill_group(pgid);
-            return Err(ProviderError::Interrupted);
-        }
+    let finished = tokio::select! {
+        r = work => Some(r),
+        _ = ctx.cancel.cancelled() => None,
+        never = super::process::track(&mut family) => match never {},
     };
-    super::process::kill_group(pgid);
+    super::process::end_family(family).await;
+    let Some((status, stderr_text)) = finished else { return Err(ProviderError::Interrupted) };
     let text = std::fs::read_to_string(result_file.path()).unwrap_or_default();
     let outcome: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
