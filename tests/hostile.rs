@@ -216,6 +216,24 @@ async fn orphaned_setsid_daemon_does_not_outlive_a_successful_activity() {
     assert_nothing_left(&m);
 }
 
+/// Run `doc` through the real binary, headless and without reports, in
+/// `dir` with `env` added; the run must succeed. Returns its journal.
+fn run_binary_headless(dir: &std::path::Path, doc: &Value, env: &[(&str, &std::ffi::OsStr)]) -> Value {
+    let exp = dir.join("experiment.json");
+    std::fs::write(&exp, serde_json::to_vec(doc).unwrap()).unwrap();
+    let journal = dir.join("journal.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(["run", exp.to_str().unwrap(), "--headless", "--no-report", "--journal-path", journal.to_str().unwrap()])
+        .env("GAMEDAY_DATA_DIR", dir.join("data"))
+        .env("GAMEDAY_CONFIG", dir.join("none.yaml"))
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap()
+}
+
 /// The same daemonizer through the real binary, headless, where gameday
 /// runs nothing else: after an activity that ends well it checks only that
 /// the group is empty and that it has no child (instead of scanning every
@@ -230,18 +248,7 @@ fn headless_run_kills_an_orphaned_daemon_and_passes_clean_activities() {
         sh_action("daemonizer", &m, "(setsid sleep 300 > /dev/null 2>&1 < /dev/null &) ; exit 0", Some(10.0)),
         sh_action("clean", &m, "echo clean", Some(10.0)),
     ]);
-    let exp = dir.path().join("daemon.json");
-    std::fs::write(&exp, serde_json::to_vec(&doc).unwrap()).unwrap();
-    let journal = dir.path().join("journal.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
-        .args(["run", exp.to_str().unwrap(), "--headless", "--no-report", "--journal-path", journal.to_str().unwrap()])
-        .env("GAMEDAY_DATA_DIR", dir.path().join("data"))
-        .env("GAMEDAY_CONFIG", dir.path().join("none.yaml"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let j: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    let j = run_binary_headless(dir.path(), &doc, &[]);
     let statuses: Vec<&str> = j["run"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["succeeded", "succeeded"]);
     assert_eq!(j["run"][1]["output"]["stdout"], "clean\n");
@@ -263,23 +270,14 @@ fn python_activity_daemon_does_not_outlive_it() {
     .unwrap();
     let doc = experiment(vec![json!({"type": "action", "name": "daemonize",
         "provider": {"type": "python", "module": "gdhostile_driver", "func": "daemonize"}})]);
-    let exp = dir.path().join("pydaemon.json");
-    std::fs::write(&exp, serde_json::to_vec(&doc).unwrap()).unwrap();
-    let journal = dir.path().join("journal.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
-        .args(["run", exp.to_str().unwrap(), "--headless", "--no-report", "--journal-path", journal.to_str().unwrap()])
-        .env("GAMEDAY_DATA_DIR", dir.path().join("data"))
-        .env("GAMEDAY_CONFIG", dir.path().join("none.yaml"))
-        .env("PYTHONPATH", dir.path())
-        // Marks gameday and everything it starts; gameday itself has exited
-        // by the time the marked processes are counted.
-        .env("GDM", &m)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let j: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
-    assert_eq!(j["run"][0]["status"], "succeeded", "{}", String::from_utf8_lossy(&out.stderr));
+    // GDM marks gameday and everything it starts; gameday itself has exited
+    // by the time the marked processes are counted.
+    let j = run_binary_headless(
+        dir.path(),
+        &doc,
+        &[("PYTHONPATH", dir.path().as_os_str()), ("GDM", std::ffi::OsStr::new(&m))],
+    );
+    assert_eq!(j["run"][0]["status"], "succeeded", "{j}");
     assert_eq!(j["run"][0]["output"], "started");
     assert_nothing_left(&m);
 }
