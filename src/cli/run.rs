@@ -253,9 +253,19 @@ pub async fn run(args: RunArgs) -> u8 {
     if !headless {
         return super::console::run(args).await;
     }
-    let loaded = match load_for_run(&args, true).await {
+    let mut loaded = match load_for_run(&args, true).await {
         Ok(l) => l,
         Err(code) => return code,
+    };
+    // What was approved and ticked in `gameday plan` counts here too: the
+    // gate's record (and the override a headless run writes for what is
+    // missing) then says the same as the console would.
+    let prior_ticks = match super::day::apply(&loaded.origin, &mut loaded.doc) {
+        Ok(t) => t,
+        Err(e) => {
+            line("ERROR", &e);
+            return 1;
+        }
     };
     let prepared = match prepare(loaded.doc.clone(), &loaded.vars, &loaded.opts).await {
         Ok(p) => p,
@@ -295,6 +305,7 @@ pub async fn run(args: RunArgs) -> u8 {
         Arc::new(AutoApprover),
         stop,
     );
+    engine.set_prior_ticks(prior_ticks);
     let outcome = engine.run().await;
     let _ = rec.record(EventBody::SessionEnded);
     let _ = rec.sync();
