@@ -39,7 +39,13 @@ pub fn draw(f: &mut Frame, s: &BacklogScreen) {
         return;
     }
     let th = &s.theme;
-    let cell_h: u16 = if area.height >= 34 { 3 } else { 2 };
+    // Lines per map cell: on a short terminal one (the count and the
+    // selected card) leaves the card panel room for its text.
+    let cell_h: u16 = match area.height {
+        34.. => 3,
+        30..=33 => 2,
+        _ => 1,
+    };
     let map_h = 1 + 5 * cell_h + 2;
     let [head, map, bottom, foot] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(map_h), Constraint::Min(4), Constraint::Length(2)])
