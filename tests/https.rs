@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Serve `connections` TLS connections on 127.0.0.1, answering each request
-/// with 200 "ok"; handshakes the client refuses are simply dropped.
-fn tls_server(connections: usize) -> u16 {
+/// with 200 and `body` (of `content_type`); handshakes the client refuses
+/// are simply dropped.
+fn tls_server(connections: usize, body: &'static str, content_type: &'static str) -> u16 {
     let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
     let cert = CertificateDer::from(key.cert.der().to_vec());
     let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
@@ -41,7 +42,12 @@ fn tls_server(connections: usize) -> u16 {
             if request.is_empty() {
                 continue;
             }
-            let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = tls.write_all(head.as_bytes());
+            let _ = tls.write_all(body.as_bytes());
             let _ = tls.flush();
             tls.conn.send_close_notify();
             let _ = tls.flush();
@@ -52,7 +58,7 @@ fn tls_server(connections: usize) -> u16 {
 
 #[test]
 fn https_with_and_without_certificate_checks() {
-    let port = tls_server(2);
+    let port = tls_server(2, "ok", "text/plain");
     let url = format!("https://127.0.0.1:{port}/health");
     let dir = tempfile::tempdir().unwrap();
     let experiment = json!({
@@ -84,4 +90,34 @@ fn https_with_and_without_certificate_checks() {
     assert_eq!(run[1]["status"], "failed", "{stderr}");
     let error = run[1]["exception"].to_string().to_lowercase();
     assert!(error.contains("certificate"), "the refusal names the certificate: {error}");
+}
+
+/// `--no-verify-tls` is for loading the experiment itself from an https URL
+/// (the http provider has `verify_tls`): refused by default, loaded with it.
+#[test]
+fn loading_an_experiment_over_https_with_and_without_checks() {
+    const EXPERIMENT: &str = r#"{"title": "remote", "description": "served over TLS",
+        "method": [{"type": "action", "name": "echo",
+                    "provider": {"type": "process", "path": "echo", "arguments": ["remote"]}}]}"#;
+    let port = tls_server(2, EXPERIMENT, "application/json");
+    let url = format!("https://127.0.0.1:{port}/experiment.json");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
+            .args(["run", "--headless", "--no-report", "--journal-path"])
+            .arg(dir.path().join("journal.json"))
+            .args(extra)
+            .arg(&url)
+            .env("GAMEDAY_DATA_DIR", dir.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("certificate"), "the refusal names the certificate: {stderr}");
+    let loaded = run(&["--no-verify-tls"]);
+    assert_eq!(loaded.status.code(), Some(0), "{}", String::from_utf8_lossy(&loaded.stderr));
+    let j: Value = serde_json::from_slice(&std::fs::read(dir.path().join("journal.json")).unwrap()).unwrap();
+    assert_eq!(j["run"][0]["output"]["stdout"], "remote\n");
 }

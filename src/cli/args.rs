@@ -98,7 +98,7 @@ pub struct RunArgs {
     /// Skip validation of the experiment.
     #[arg(long)]
     pub no_validation: bool,
-    /// Accepted for compatibility: TLS verification when loading from a URL.
+    /// Do not check TLS certificates when loading the experiment from an https URL.
     #[arg(long)]
     pub no_verify_tls: bool,
     /// When to play rollbacks.

@@ -67,7 +67,8 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         line("ERROR", &e);
         1
     })?;
-    let loaded = load::load(&args.source).await.map_err(|e| {
+    let fetch = load::LoadOptions { verify_tls: !args.no_verify_tls, ..load::LoadOptions::from_env() };
+    let loaded = load::load_with(&args.source, &fetch).await.map_err(|e| {
         line("ERROR", &e.to_string());
         1
     })?;

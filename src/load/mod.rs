@@ -4,5 +4,5 @@ pub mod python_inspect;
 pub mod source;
 pub mod validate;
 
-pub use source::{Format, LoadError, Loaded, load, load_path, parse_document};
+pub use source::{Format, LoadError, LoadOptions, Loaded, load, load_path, load_with, parse_document};
 pub use validate::{ValidateOptions, ValidationError, validate};
