@@ -99,7 +99,7 @@ fn loading_an_experiment_over_https_with_and_without_checks() {
     const EXPERIMENT: &str = r#"{"title": "remote", "description": "served over TLS",
         "method": [{"type": "action", "name": "echo",
                     "provider": {"type": "process", "path": "echo", "arguments": ["remote"]}}]}"#;
-    let port = tls_server(2, EXPERIMENT, "application/json");
+    let port = tls_server(4, EXPERIMENT, "application/json");
     let url = format!("https://127.0.0.1:{port}/experiment.json");
     let dir = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
@@ -120,4 +120,18 @@ fn loading_an_experiment_over_https_with_and_without_checks() {
     assert_eq!(loaded.status.code(), Some(0), "{}", String::from_utf8_lossy(&loaded.stderr));
     let j: Value = serde_json::from_slice(&std::fs::read(dir.path().join("journal.json")).unwrap()).unwrap();
     assert_eq!(j["run"][0]["output"]["stdout"], "remote\n");
+    // `gameday validate` takes the same flag.
+    let validate = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
+            .arg("validate")
+            .args(extra)
+            .arg(&url)
+            .env("GAMEDAY_DATA_DIR", dir.path().join("data"))
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(validate(&[]), Some(1));
+    assert_eq!(validate(&["--no-verify-tls"]), Some(0));
 }

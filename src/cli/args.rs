@@ -152,4 +152,7 @@ pub struct ValidateArgs {
     /// Python interpreter used to check python providers.
     #[arg(long, env = "GAMEDAY_PYTHON")]
     pub python: Option<String>,
+    /// Do not check TLS certificates when loading from an https URL.
+    #[arg(long)]
+    pub no_verify_tls: bool,
 }

@@ -14,8 +14,9 @@ pub async fn validate(args: ValidateArgs) -> u8 {
     };
     let opts = ValidateOptions { vars, python: args.python.clone() };
     let mut code = 0;
+    let fetch = load::LoadOptions { verify_tls: !args.no_verify_tls, ..load::LoadOptions::from_env() };
     for source in &args.sources {
-        match load::load(source).await {
+        match load::load_with(source, &fetch).await {
             Err(e) => {
                 line("ERROR", &format!("{source}: {e}"));
                 code = 1;
