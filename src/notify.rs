@@ -202,8 +202,7 @@ pub fn spawn(
         };
 
         let sender = async {
-            crate::providers::http::tls::install_provider();
-            let client = match reqwest::Client::builder().timeout(cfg.timeout).build() {
+            let client = match crate::providers::http::tls::client_builder().timeout(cfg.timeout).build() {
                 Ok(c) => c,
                 Err(e) => {
                     say(format!("notifications are off: could not build an HTTP client: {e}"));

@@ -20,9 +20,8 @@ use std::time::{Duration, Instant};
 // Helpers
 
 fn client() -> reqwest::Client {
-    // reqwest is built without a TLS provider of its own; gameday installs one.
-    gameday::providers::http::tls::install_provider();
-    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
+    // reqwest is built without a TLS provider of its own: gameday's builder installs one.
+    gameday::providers::http::tls::client_builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
 }
 
 struct Reply {

@@ -8,8 +8,7 @@ use std::error::Error as _;
 
 /// Fetch `url` and parse it.
 pub(super) async fn fetch(url: &str, opts: &LoadOptions) -> Result<Loaded, LoadError> {
-    crate::providers::http::tls::install_provider();
-    let client = reqwest::Client::builder()
+    let client = crate::providers::http::tls::client_builder()
         .timeout(opts.timeout)
         .connect_timeout(opts.timeout.min(std::time::Duration::from_secs(10)))
         .tls_danger_accept_invalid_certs(!opts.verify_tls)

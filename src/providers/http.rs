@@ -202,7 +202,7 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
         return Err(ProviderError::Crashed(format!("Invalid URL '{}'", req.url)));
     }
     let mut builder =
-        tls::configure(reqwest::Client::builder(), req.verify_tls).redirect(reqwest::redirect::Policy::limited(30));
+        tls::configure(tls::client_builder(), req.verify_tls).redirect(reqwest::redirect::Policy::limited(30));
     if let Some(t) = req.connect_timeout {
         builder = builder.connect_timeout(t);
     }

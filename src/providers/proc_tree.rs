@@ -188,13 +188,6 @@ impl Family {
     /// left; while this is the only family alive, every such orphan (in a
     /// session of its own, started after the root) is taken to be its.
     pub fn kill(&self) -> Killed {
-        // The common case, an activity that ended on its own and left
-        // nothing behind, costs two small reads instead of a scan of every
-        // process: a live descendant outside the group would have a dead
-        // parent somewhere above it, so it would now be gameday's child.
-        if self.nothing_left() {
-            return Killed::default();
-        }
         let mut known = self.seen.clone();
         if LIVE_FAMILIES.load(std::sync::atomic::Ordering::SeqCst) == 1
             && let Some(root_start) = self.root_start

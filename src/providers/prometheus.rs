@@ -102,8 +102,7 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
     if let Err(e) = reqwest::Url::parse(&endpoint) {
         return Err(ProviderError::Failed(format!("'{base}' is not a valid Prometheus URL: {e}")));
     }
-    super::http::tls::install_provider();
-    let client = reqwest::Client::builder()
+    let client = super::http::tls::client_builder()
         .timeout(limit)
         .build()
         .map_err(|e| ProviderError::Crashed(format!("could not build an HTTP client: {e}")))?;

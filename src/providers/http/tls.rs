@@ -95,17 +95,23 @@ fn verified_config() -> Option<rustls::ClientConfig> {
 
 /// Make ring the process's TLS provider unless one is installed already
 /// (reqwest, built without a provider of its own, uses that one).
-pub fn install_provider() {
+fn install_provider() {
     if CryptoProvider::get_default().is_none() {
         // Err means another thread installed one first: that one is used.
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
+/// Where every HTTP client of gameday starts (providers, loading from a
+/// URL, notifications): reqwest's builder, with the TLS provider in place.
+pub fn client_builder() -> ClientBuilder {
+    install_provider();
+    reqwest::Client::builder()
+}
+
 /// `builder` with the TLS set-up for `verify` (certificates checked or not).
 pub fn configure(builder: ClientBuilder, verify: bool) -> ClientBuilder {
     if !verify {
-        install_provider();
         // reqwest's verifier that accepts anything loads no roots either.
         return builder.danger_accept_invalid_certs(true);
     }
