@@ -169,6 +169,7 @@ async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
         Arc::clone(&rec),
         stop.clone(),
     );
+    app.unattended = Arc::clone(&unattended);
     let history = History::from_events(&past);
     let finished_before = history.run_finished;
     // A kill between the run's end and the session's end leaves a finished

@@ -66,6 +66,11 @@ pub async fn resume(args: ResumeArgs) -> u8 {
             return 1;
         }
     };
+    // Before anything is read or repaired: a live console may be writing.
+    if let Err(e) = crate::session::lock::hold(&session, "resume") {
+        line("ERROR", &e.explain(&session));
+        return 1;
+    }
     let log_path = session.join(dir::EVENTS);
     let read = match read_events(&log_path) {
         Ok(r) => r,
@@ -194,7 +199,7 @@ async fn resume_headless(
     let history = History::from_events(&past);
     let logger = tokio::spawn(super::headless_log::follow(rec.subscribe()));
     let stop = StopHandle::new();
-    super::run::stop_on_signals(&stop);
+    super::run::stop_on_signals(&stop, &session);
     let engine = Engine::resume(
         prepared.experiment,
         prepared.configuration,

@@ -153,6 +153,7 @@ pub fn create_session(
 ) -> Result<OpenedSession, String> {
     let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("session");
     let dir = session::dir::create(root, title).map_err(|e| format!("cannot create the session directory: {e}"))?;
+    session::lock::hold(&dir, "run").map_err(|e| e.explain(&dir))?;
     let log = EventLog::create(&dir.join(session::dir::EVENTS), durability)
         .map_err(|e| format!("cannot create the event log: {e}"))?;
     let rec = Arc::new(Recorder::new(log));
@@ -227,8 +228,14 @@ pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<
     Ok(())
 }
 
-/// Turn SIGINT / SIGTERM / SIGHUP into STOP requests.
-pub fn stop_on_signals(stop: &StopHandle) {
+/// Turn SIGINT / SIGTERM / SIGHUP into STOP requests, and a STOP sent by
+/// `gameday watch --allow-stop` into the session's `requests.jsonl` too.
+///
+/// SIGINT and SIGTERM interrupt as they do `chaos run` (rollbacks follow the
+/// strategy). SIGHUP, which `chaos run` does not handle at all, and a STOP
+/// from a watcher are gameday STOPs: halt actions, then the rollbacks.
+pub fn stop_on_signals(stop: &StopHandle, session: &Path) {
+    stop_on_requests(stop, session.to_path_buf());
     use tokio::signal::unix::{SignalKind, signal};
     for (kind, name) in
         [(SignalKind::interrupt(), "sigint"), (SignalKind::terminate(), "sigterm"), (SignalKind::hangup(), "sighup")]
@@ -242,10 +249,34 @@ pub fn stop_on_signals(stop: &StopHandle) {
                     "sigterm" => "SIGTERM signal received",
                     _ => "SIGHUP: the terminal went away",
                 };
-                stop.stop(StopRequest::new("signal", name, Some(reason)));
+                if name == "sighup" {
+                    stop.stop(StopRequest::halt("signal", name, Some(reason)));
+                } else {
+                    stop.stop(StopRequest::new("signal", name, Some(reason)));
+                }
             }
         });
     }
+}
+
+/// Poll the session's requests file for STOPs from watchers (five times a
+/// second, as cheap as a `stat` when nothing came).
+fn stop_on_requests(stop: &StopHandle, session: std::path::PathBuf) {
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        let mut reader = session::requests::Reader::from_end(&session);
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            tick.tick().await;
+            for req in reader.poll(&session) {
+                match req {
+                    session::requests::Request::Stop { who, reason } => {
+                        stop.stop(StopRequest::halt(&who, "remote", reason.as_deref()));
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// Run the subcommand; returns the exit code.
@@ -296,7 +327,7 @@ pub async fn run(args: RunArgs) -> u8 {
     line("INFO", &format!("Running experiment: {title}"));
     let logger = tokio::spawn(follow(rec.subscribe()));
     let stop = StopHandle::new();
-    stop_on_signals(&stop);
+    stop_on_signals(&stop, &dir);
     let engine = Engine::new(
         prepared.experiment,
         prepared.configuration,

@@ -5,7 +5,7 @@
 use super::approver::{Approver, Decision, Proposal};
 use super::options::{Dry, Gate, RollbackStrategy, RunOptions};
 use super::pyvalue::py_truthy;
-use super::stop::StopHandle;
+use super::stop::{StopHandle, StopRequest};
 use super::substitute::{Scope, substitute};
 use super::tolerance::{ProbeTolerance, ToleranceError, Verdict, within_tolerance};
 use crate::providers::{self, LiveSink, ProviderError, Stream};
@@ -187,7 +187,8 @@ impl Engine {
                 "stopped by {who} before the console died{}",
                 reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
             );
-            stop.stop(super::stop::StopRequest::new("gameday", "resume", Some(&why)));
+            // Resuming a stopped session is how its rollbacks get played.
+            stop.stop(StopRequest::halt("gameday", "resume", Some(&why)));
         }
         for pgid in &history.leftover_groups {
             // Whatever of an interrupted activity still runs must not outlive it.
@@ -259,7 +260,7 @@ impl Engine {
             Some(s) => c.after(level, context, s).await,
         };
         result.map_err(|msg| {
-            self.stop.stop(super::stop::StopRequest::new("control", "control", Some(&msg)));
+            self.stop.stop(StopRequest::new("control", "control", Some(&msg)));
             Halt::Interrupted
         })
     }
@@ -441,11 +442,12 @@ impl Engine {
         match decision.kind {
             DecisionKind::Abort => {
                 // Nothing ran yet: there is nothing to roll back.
-                self.stop.stop(super::stop::StopRequest {
+                self.stop.stop(StopRequest {
                     who: decision.who,
                     source: "abort".into(),
                     reason: decision.reason.or_else(|| Some("not ready".into())),
                     skip_rollbacks: true,
+                    plays_rollbacks: false,
                 });
                 Err(Halt::Interrupted)
             }
@@ -660,6 +662,9 @@ impl Engine {
         match self.opts.rollback_strategy {
             RollbackStrategy::Always => true,
             RollbackStrategy::Never => false,
+            // A gameday STOP (key, safeguard, watch, console signal) always
+            // rolls back unless told `never`: that is what STOP promises.
+            _ if self.stop.any(|r| r.plays_rollbacks) => true,
             RollbackStrategy::Default => !matches!(status.as_deref(), Some("failed" | "interrupted")),
             RollbackStrategy::Deviated => self.deviated.load(Ordering::SeqCst),
         }
@@ -687,10 +692,12 @@ impl Engine {
         let rollbacks = list(self.experiment.get("rollbacks"));
         let seen = self.stop.count();
         self.handled_stops.store(seen, Ordering::SeqCst);
-        let cancel = self.stop.token_beyond(seen);
+        // Only an interrupt cuts the rollbacks short; another STOP is
+        // recorded and they carry on (the console stops asking).
+        let cancel = self.stop.token_beyond_where(seen, StopRequest::cuts_rollbacks);
         let mut background = Vec::new();
         for (i, activity) in rollbacks.iter().enumerate() {
-            if self.stopped() {
+            if self.rollbacks_cut(seen) {
                 self.set_status("interrupted");
                 break;
             }
@@ -724,8 +731,24 @@ impl Engine {
             let _ = h.await;
         }
         cancel.cancel();
-        if self.stopped() {
+        // A STOP while rolling back did not cut them short, but the run was
+        // still stopped: it ends interrupted, as it would have earlier.
+        if self.stop.count() > seen {
             self.set_status("interrupted");
+        }
+    }
+
+    /// Has an interrupt arrived since the rollbacks began (at `seen`)?
+    fn rollbacks_cut(&self, seen: u64) -> bool {
+        self.stop.any_beyond(seen, StopRequest::cuts_rollbacks)
+    }
+
+    /// Is there a request newer than the handled ones that ends `phase`?
+    fn stopped_in(&self, phase: Phase) -> bool {
+        let seen = self.handled_stops.load(Ordering::SeqCst);
+        match phase {
+            Phase::Rollbacks => self.rollbacks_cut(seen),
+            _ => self.stopped(),
         }
     }
 
@@ -763,13 +786,15 @@ impl Engine {
         let proposal = Proposal { phase, index, name: name.clone(), preview: self.preview(activity), manual };
         self.record(EventBody::Proposal { phase, index, name: name.clone() });
         let seen = self.handled_stops.load(Ordering::SeqCst);
+        let which: fn(&StopRequest) -> bool =
+            if phase == Phase::Rollbacks { StopRequest::cuts_rollbacks } else { |_| true };
         let decision = tokio::select! {
             // STOP first: a withdrawn question must read as the STOP it is.
             biased;
-            _ = self.stop.wait_beyond(seen) => return None,
+            _ = self.stop.wait_beyond_where(seen, which) => return None,
             d = self.approver.decide(&proposal) => d,
         };
-        if self.stopped() {
+        if self.stopped_in(phase) {
             return None;
         }
         self.record(EventBody::Decision {
@@ -854,11 +879,12 @@ impl Engine {
                             skip = Some(json!({"decision": "skip", "who": d.who, "reason": d.reason}));
                         }
                         DecisionKind::Abort => {
-                            self.stop.stop(super::stop::StopRequest {
+                            self.stop.stop(StopRequest {
                                 who: d.who.clone(),
                                 source: "abort".into(),
                                 reason: d.reason.clone(),
                                 skip_rollbacks: false,
+                                plays_rollbacks: false,
                             });
                             return Gated::Done(Ran::NotStarted);
                         }

@@ -135,7 +135,7 @@ pub fn spawn_safeguards(
                             let _ = rec.record(EventBody::Warning { message: why });
                         } else {
                             tripped = true;
-                            stop.stop(StopRequest::new("safeguard", "safeguard", Some(&why)));
+                            stop.stop(StopRequest::halt("safeguard", "safeguard", Some(&why)));
                         }
                     }
                     let wait = sg.every.saturating_sub(started.elapsed());

@@ -5,6 +5,7 @@ pub mod dir;
 pub mod event;
 pub mod journal;
 pub mod links;
+pub mod lock;
 pub mod recorder;
 pub mod requests;
 pub mod store;

@@ -13,6 +13,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tokio::sync::oneshot;
 
@@ -221,6 +222,9 @@ pub struct App {
     pub session_dir: PathBuf,
     pub rec: Arc<Recorder>,
     pub stop: StopHandle,
+    /// Shared with the approver: once set, decisions are taken without
+    /// asking (rollbacks confirmed), because nobody is left to answer.
+    pub unattended: Arc<AtomicBool>,
     pub timeline_query: String,
     pub timeline_filter: Option<String>,
     pub timeline_scroll: usize,
@@ -312,6 +316,7 @@ impl App {
             session_dir,
             rec,
             stop,
+            unattended: Arc::new(AtomicBool::new(false)),
             timeline_query: String::new(),
             timeline_filter: None,
             timeline_scroll: 0,
@@ -700,10 +705,16 @@ impl App {
             return;
         }
         let first = !self.stopped;
-        self.stop.stop(StopRequest::new(&self.author, source, None));
+        if !first || source == "quit" {
+            // STOP pressed again, or quitting: the remaining rollbacks play
+            // without asking (a second STOP never cuts them short).
+            self.unattended.store(true, Ordering::SeqCst);
+        }
+        self.stop.stop(StopRequest::halt(&self.author, source, None));
         self.stopped = true;
         if let Some(p) = self.pending.take() {
-            // The engine sees the STOP; dropping the reply is enough.
+            // The engine sees the STOP; dropping the reply is enough (when
+            // unattended, the approver confirms a rollback by itself).
             drop(p);
         }
         if first {
@@ -711,6 +722,30 @@ impl App {
         } else {
             self.modal = Modal::None;
         }
+    }
+
+    /// Nobody can answer any more (SIGHUP, SIGTERM, the terminal is gone):
+    /// STOP if nothing has stopped the run yet, play the rollbacks unattended,
+    /// and quit when the run ends. A STOP already under way is not raised
+    /// again, so one cause gives one STOP event.
+    pub fn nobody_left(&mut self, who: &str, source: &str, why: &str) {
+        self.unattended.store(true, Ordering::SeqCst);
+        if self.run_active() {
+            if self.stop.count() == 0 {
+                self.stop.stop(StopRequest::halt(who, source, Some(why)));
+                self.stopped = true;
+            } else {
+                let _ = self.rec.record(EventBody::Warning {
+                    message: format!("{why}; the remaining decisions are taken unattended (rollbacks confirmed)"),
+                });
+            }
+        }
+        // Answer anything already waiting, as nobody will.
+        if let Some(p) = self.pending.take() {
+            drop(p);
+        }
+        self.quit_after_run = true;
+        self.should_quit = true;
     }
 
     fn record_note(
@@ -859,8 +894,8 @@ impl App {
             }
             Modal::QuitConfirm => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    self.quit_after_run = true;
-                    self.press_stop("quit");
+                    let who = self.author.clone();
+                    self.nobody_left(&who, "quit", "the facilitator quit");
                     self.modal = Modal::None;
                     Modal::None
                 }

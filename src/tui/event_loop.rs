@@ -189,10 +189,7 @@ pub async fn run_console(
             // returning while the engine still runs a fault.
             if failed_draws >= 5 || (drawn.is_err() && !std::io::IsTerminal::is_terminal(&io::stdout())) {
                 terminal_lost = true;
-                unattended.store(true, Ordering::SeqCst);
-                app.stop.stop(StopRequest::new("signal", "terminal-lost", Some("the terminal went away")));
-                app.quit_after_run = true;
-                app.should_quit = true;
+                app.nobody_left("signal", "terminal-lost", "the terminal went away");
             }
         }
         if app.should_quit && (outcome.is_some() || engine.is_none()) {
@@ -216,10 +213,7 @@ pub async fn run_console(
                     // The terminal is gone: behave as on SIGHUP.
                     Some(Err(_)) | None => {
                         terminal_lost = true;
-                        unattended.store(true, Ordering::SeqCst);
-                        app.stop.stop(StopRequest::new("signal", "terminal-lost", Some("the terminal went away")));
-                        app.quit_after_run = true;
-                        app.should_quit = true;
+                        app.nobody_left("signal", "terminal-lost", "the terminal went away");
                     }
                 }
             }
@@ -251,21 +245,12 @@ pub async fn run_console(
                         }
                     }
                     Sig::Term | Sig::Hup => {
-                        unattended.store(true, Ordering::SeqCst);
                         let (src, why) = match sig {
                             Sig::Hup => ("sighup", "SIGHUP: the terminal went away"),
                             _ => ("sigterm", "SIGTERM signal received"),
                         };
                         terminal_lost |= matches!(sig, Sig::Hup);
-                        if app.run_active() {
-                            app.stop.stop(StopRequest::new("signal", src, Some(why)));
-                        }
-                        // Answer anything already waiting, as nobody will.
-                        if let Some(p) = app.pending.take() {
-                            drop(p);
-                        }
-                        app.quit_after_run = true;
-                        app.should_quit = true;
+                        app.nobody_left("signal", src, why);
                     }
                 }
                 dirty = true;
@@ -287,7 +272,15 @@ pub async fn run_console(
                     match req {
                         crate::session::requests::Request::Stop { who, reason } => {
                             if app.run_active() {
-                                app.stop.stop(StopRequest::new(&who, "remote", reason.as_deref()));
+                                if app.stopped || terminal_lost {
+                                    // A second STOP, or nobody at this console:
+                                    // the rollbacks play without asking.
+                                    unattended.store(true, Ordering::SeqCst);
+                                    if let Some(p) = app.pending.take() {
+                                        drop(p);
+                                    }
+                                }
+                                app.stop.stop(StopRequest::halt(&who, "remote", reason.as_deref()));
                                 app.stopped = true;
                                 dirty = true;
                             }
