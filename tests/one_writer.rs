@@ -78,8 +78,8 @@ fn resume_of_a_live_console_session_is_refused_and_leaves_its_step_running() {
     assert!(!procs::group_members(pgid).is_empty(), "the first console's step was killed");
     let evs = events(&session);
     assert!(
-        !evs.iter().any(|e| kind(e) == "activity_finished" || kind(e) == "warning"
-            && e["message"].as_str().is_some_and(|m| m.contains("resumed"))),
+        !evs.iter().any(|e| kind(e) == "activity_finished"
+            || kind(e) == "warning" && e["message"].as_str().is_some_and(|m| m.contains("resumed"))),
         "the refused resume wrote into the session:\n{}",
         sandbox::dump_events(&session)
     );

@@ -151,6 +151,8 @@ fn assert_documented_end(tmux: &Tmux, session: &Path, group: Option<procs::Group
     let dump = || sandbox::dump_events(session);
     let stop = evs.iter().find(|e| kind(e) == "stop").unwrap_or_else(|| panic!("no stop event:\n{}", dump()));
     assert_eq!(stop["source"], source, "{}", dump());
+    // One signal, one STOP.
+    assert_eq!(evs.iter().filter(|e| kind(e) == "stop").count(), 1, "{}", dump());
     assert_eq!(evs.last().map(kind), Some("session_ended"), "{}", dump());
     let j = journal(session);
     assert_eq!(j["status"], "interrupted", "{j:#}");

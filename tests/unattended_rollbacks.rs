@@ -90,12 +90,7 @@ fn wait_dead(pid: u32, session: &Path) {
 /// by nobody at the keyboard, and the run recorded `stops` STOP events.
 fn assert_rolled_back_unattended(s: &Stopped, stops: usize) {
     let dump = || sandbox::dump_events(&s.session);
-    wait::until(
-        "the rollback's marker file",
-        Duration::from_secs(10),
-        || s.marker.exists().then_some(()),
-        || dump(),
-    );
+    wait::until("the rollback's marker file", Duration::from_secs(10), || s.marker.exists().then_some(()), || dump());
     let evs = events(&s.session);
     let decision = evs
         .iter()
@@ -204,7 +199,8 @@ fn a_headless_safeguard_trip_plays_the_halt_actions_then_the_rollbacks() {
         "tolerance": 0,
         "provider": {"type": "process", "path": "sh", "arguments": ["-c", "exit 1"]}
     }]);
-    d["on_stop"] = json!([sh("action", "halt-all", &format!("touch {}", sandbox::sh_quote(&halted.display().to_string())))]);
+    d["on_stop"] =
+        json!([sh("action", "halt-all", &format!("touch {}", sandbox::sh_quote(&halted.display().to_string())))]);
     let exp = sb.experiment("experiment.json", &d);
     let out = wait_child(headless(&sb, &exp, &[]), "the headless run");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -241,7 +237,10 @@ fn a_stop_from_a_watcher_stops_a_headless_run_and_plays_the_rollbacks() {
     sandbox::wait_event(&session, "the fault's process", |e| kind(e) == "process_started");
     gameday::session::requests::send(
         &session,
-        &gameday::session::requests::Request::Stop { who: "safety-monitor".into(), reason: Some("error budget".into()) },
+        &gameday::session::requests::Request::Stop {
+            who: "safety-monitor".into(),
+            reason: Some("error budget".into()),
+        },
     )
     .expect("send the STOP");
     let out = wait_child(child, "the headless run");

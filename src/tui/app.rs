@@ -225,6 +225,8 @@ pub struct App {
     /// Shared with the approver: once set, decisions are taken without
     /// asking (rollbacks confirmed), because nobody is left to answer.
     pub unattended: Arc<AtomicBool>,
+    /// Ctrl-Z was pressed; the event loop suspends or refuses.
+    pub suspend_asked: bool,
     pub timeline_query: String,
     pub timeline_filter: Option<String>,
     pub timeline_scroll: usize,
@@ -317,6 +319,7 @@ impl App {
             rec,
             stop,
             unattended: Arc::new(AtomicBool::new(false)),
+            suspend_asked: false,
             timeline_query: String::new(),
             timeline_filter: None,
             timeline_scroll: 0,

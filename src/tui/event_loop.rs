@@ -28,14 +28,22 @@ enum Sig {
     Int,
     Term,
     Hup,
+    /// Ctrl-Z from the shell's side, or `kill -TSTP`.
+    Tstp,
+    /// `fg` (or `kill -CONT`) after the process was stopped.
+    Cont,
 }
 
 fn watch_signals() -> UnboundedReceiver<Sig> {
     use tokio::signal::unix::{SignalKind, signal};
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    for (kind, sig) in
-        [(SignalKind::interrupt(), Sig::Int), (SignalKind::terminate(), Sig::Term), (SignalKind::hangup(), Sig::Hup)]
-    {
+    for (kind, sig) in [
+        (SignalKind::interrupt(), Sig::Int),
+        (SignalKind::terminate(), Sig::Term),
+        (SignalKind::hangup(), Sig::Hup),
+        (SignalKind::from_raw(libc::SIGTSTP), Sig::Tstp),
+        (SignalKind::from_raw(libc::SIGCONT), Sig::Cont),
+    ] {
         if let Ok(mut s) = signal(kind) {
             let tx = tx.clone();
             tokio::spawn(async move {
@@ -55,6 +63,13 @@ fn handle_term_event(app: &mut App, ev: TermEvent, stop_rect: Rect) -> bool {
         // Key releases and repeats (kitty protocol, Windows) are not presses.
         TermEvent::Key(k) if k.kind == KeyEventKind::Press => {
             panic_hook_for_tests(&k);
+            // Raw mode turns Ctrl-Z into a key; it means what it means in a shell.
+            if k.code == ratatui::crossterm::event::KeyCode::Char('z')
+                && k.modifiers.contains(ratatui::crossterm::event::KeyModifiers::CONTROL)
+            {
+                app.suspend_asked = true;
+                return true;
+            }
             app.on_key(k);
             true
         }
@@ -90,6 +105,24 @@ fn handle_term_event(app: &mut App, ev: TermEvent, stop_rect: Rect) -> bool {
         TermEvent::Resize(_, _) => true,
         _ => false,
     }
+}
+
+/// Ctrl-Z or SIGTSTP. While a run is active, suspending would freeze STOP,
+/// the safeguards and every timeout with the process, so it is refused and
+/// said so; otherwise the console steps aside for the shell until `fg`.
+/// Returns whether the screen must be repainted in full.
+fn suspend_or_refuse(app: &mut App, what: &str) -> bool {
+    if app.run_active() {
+        app.flash = Some(format!(
+            "{what}: not suspended while the run is active (STOP, safeguards and timeouts would freeze too). STOP or quit first."
+        ));
+        let _ = app.rec.record(crate::session::event::EventBody::Warning {
+            message: format!("{what} ignored: the console is not suspended while a run is active"),
+        });
+        return false;
+    }
+    let _ = super::terminal::suspend();
+    true
 }
 
 /// Test hook: `GAMEDAY_TEST_PANIC_KEY=<char>` makes that key panic inside the
@@ -209,6 +242,9 @@ pub async fn run_console(
                             resized |= matches!(ev, TermEvent::Resize(..));
                             dirty |= handle_term_event(&mut app, ev, stop_rect);
                         }
+                        if std::mem::take(&mut app.suspend_asked) {
+                            resized |= suspend_or_refuse(&mut app, "Ctrl-Z");
+                        }
                     }
                     // The terminal is gone: behave as on SIGHUP.
                     Some(Err(_)) | None => {
@@ -231,10 +267,27 @@ pub async fn run_console(
             Some(sig) = signals.recv() => {
                 // Every signal closes the note editor (a question, or the
                 // end): what was typed in it is saved first, never dropped.
+                match sig {
+                    Sig::Tstp => {
+                        resized |= suspend_or_refuse(&mut app, "SIGTSTP");
+                        dirty = true;
+                        continue;
+                    }
+                    Sig::Cont => {
+                        // Stopped from outside (SIGSTOP) and continued: the
+                        // shell left the terminal in line mode; take it back
+                        // and repaint everything.
+                        let _ = super::terminal::reenter();
+                        resized = true;
+                        dirty = true;
+                        continue;
+                    }
+                    _ => {}
+                }
                 app.save_draft(match sig {
                     Sig::Int => "SIGINT",
                     Sig::Term => "SIGTERM",
-                    Sig::Hup => "SIGHUP",
+                    _ => "SIGHUP",
                 });
                 match sig {
                     Sig::Int => {
@@ -244,6 +297,7 @@ pub async fn run_console(
                             app.should_quit = true;
                         }
                     }
+                    Sig::Tstp | Sig::Cont => {}
                     Sig::Term | Sig::Hup => {
                         let (src, why) = match sig {
                             Sig::Hup => ("sighup", "SIGHUP: the terminal went away"),

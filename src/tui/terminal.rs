@@ -29,6 +29,41 @@ pub fn restore() {
 }
 
 /// Restores the terminal when dropped.
+/// Put the terminal back as the console wants it (raw mode, alternate
+/// screen, mouse and paste) after the process was stopped and continued:
+/// while it was stopped, the shell took the terminal back in line mode.
+pub fn reenter() -> io::Result<()> {
+    if !ACTIVE.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    // crossterm remembers that it enabled raw mode and would do nothing:
+    // forget that first, so the terminal's real (line) mode is replaced.
+    let _ = disable_raw_mode();
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)
+}
+
+/// Job control: give the terminal back to the shell (main screen, line
+/// mode), stop this process as Ctrl-Z would, and take the terminal again
+/// when `fg` continues it.
+pub fn suspend() -> io::Result<()> {
+    if ACTIVE.load(Ordering::SeqCst) {
+        let mut out = io::stdout();
+        let _ = execute!(
+            out,
+            DisableBracketedPaste,
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            ratatui::crossterm::cursor::Show
+        );
+        let _ = disable_raw_mode();
+        let _ = out.flush();
+    }
+    // SIGSTOP rather than SIGTSTP: the console catches SIGTSTP itself.
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).map_err(io::Error::other)?;
+    reenter()
+}
+
 pub struct Guard;
 
 impl Drop for Guard {
