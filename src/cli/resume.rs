@@ -66,6 +66,9 @@ pub async fn resume(args: ResumeArgs) -> u8 {
             return 1;
         }
     };
+    // Read before our own heartbeat overwrites it: when the last writer was
+    // last known alive.
+    let last_beat = crate::session::heartbeat::last_beat(&session).map(chrono::DateTime::<chrono::Utc>::from);
     // Before anything is read or repaired: a live console may be writing.
     if let Err(e) = crate::session::lock::hold(&session, "resume") {
         line("ERROR", &e.explain(&session));
@@ -143,9 +146,26 @@ pub async fn resume(args: ResumeArgs) -> u8 {
     let rec = Arc::new(Recorder::new(log));
     rec.set_secrets(prepared.secret_values.clone());
     let finished = events.iter().any(|e| matches!(e.body, EventBody::RunFinished { .. }));
+    let ended = events.iter().any(|e| matches!(e.body, EventBody::SessionEnded));
     if !finished {
         let _ = rec
             .record(EventBody::Warning { message: format!("session resumed after {} recorded events", events.len()) });
+    }
+    if !ended {
+        // The time nobody drove the session: from the last sign of life
+        // (heartbeat, else the last event) to now.
+        let last_alive = last_beat.or_else(|| events.last().map(|e| e.at));
+        if let Some(from) = last_alive {
+            let now = chrono::Utc::now();
+            let secs = (now - from).num_milliseconds().max(0) as f64 / 1000.0;
+            let _ = rec.record(EventBody::Warning {
+                message: format!(
+                    "the console was silent for {secs:.0} s (from {} to {}): no safeguard ran and nothing was recorded in that time",
+                    crate::timefmt::iso(&from),
+                    crate::timefmt::iso(&now)
+                ),
+            });
+        }
     }
     if args.headless {
         return resume_headless(session, rec, prepared, loaded, events, run_args.journal_path, !run_args.no_report)

@@ -91,6 +91,7 @@ async fn follow_lines(dir: &Path, participant: bool) -> u8 {
     let mut told_style = false;
     let mut out = std::io::stdout().lock();
     let mut reported_bad = 0;
+    let mut silent = false;
     loop {
         let polled = match tail.poll() {
             Ok(p) => p,
@@ -121,6 +122,15 @@ async fn follow_lines(dir: &Path, participant: bool) -> u8 {
         if ended {
             return 0;
         }
+        // Say once when the console falls silent and once when it is back;
+        // keep following, as a resume carries the same session on.
+        let now_silent = crate::session::heartbeat::silence(dir);
+        match (silent, now_silent) {
+            (false, Some(age)) => line("WARNING", &crate::session::heartbeat::silent_text(age)),
+            (true, None) => line("INFO", "console back: it is beating again"),
+            _ => {}
+        }
+        silent = now_silent.is_some();
         tokio::time::sleep(screen::POLL).await;
     }
 }

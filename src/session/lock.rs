@@ -113,6 +113,8 @@ static HELD: std::sync::Mutex<Vec<SessionLock>> = std::sync::Mutex::new(Vec::new
 pub fn hold(session: &Path, command: &str) -> Result<(), LockError> {
     let lock = acquire(session, command)?;
     HELD.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(lock);
+    // The writer beats for as long as it holds the session.
+    super::heartbeat::start(session);
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod dir;
 pub mod event;
+pub mod heartbeat;
 pub mod journal;
 pub mod links;
 pub mod lock;

@@ -6,6 +6,7 @@ use super::filter::{self, ParticipantFilter};
 use super::tail::Tail;
 use crate::engine::StopHandle;
 use crate::session::event::{Event, EventBody};
+use crate::session::heartbeat;
 use crate::session::recorder::{Recorder, Update};
 use crate::session::requests::{self, Request};
 use crate::session::store::{Durability, EventLog};
@@ -71,6 +72,8 @@ pub struct Watch {
     started: HashMap<u64, DateTime<Utc>>,
     /// The facilitator suspended the Game Day clock.
     clock_suspended: bool,
+    /// How long the console has not beaten, while it is silent.
+    pub silent: Option<Duration>,
     /// The App needs a recorder; this one writes to a private temporary
     /// file and is never used to record (no key that records reaches App).
     _scratch: tempfile::TempDir,
@@ -110,6 +113,7 @@ impl Watch {
             last: None,
             started: HashMap::new(),
             clock_suspended: false,
+            silent: None,
             _scratch: scratch,
         })
     }
@@ -147,10 +151,16 @@ impl Watch {
     /// After a batch: move the clocks to now.
     pub fn settle(&mut self) {
         let now = Utc::now();
+        let silent = if self.session_ended { None } else { heartbeat::silence(&self.opts.session_dir) };
+        if self.silent.is_some() && silent.is_none() && !self.session_ended {
+            self.app.flash = Some("console back: the facilitator's console is beating again".into());
+        }
+        self.silent = silent;
         if let Some((t, at)) = self.last
             && self.app.ended.is_none()
             && !self.session_ended
             && !self.clock_suspended
+            && self.silent.is_none()
         {
             let since = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
             self.app.t_plus = t + since;
@@ -170,6 +180,9 @@ impl Watch {
     /// facilitator: "waiting for you").
     pub fn status(&self) -> (String, bool) {
         let app = &self.app;
+        if let Some(age) = self.silent {
+            return (format!("■ {}", heartbeat::silent_text(age)), true);
+        }
         if app.ended.is_some() || app.stopped {
             return crate::tui::widgets::header::status_text(app);
         }
