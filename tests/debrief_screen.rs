@@ -93,6 +93,7 @@ impl Console {
                 facilitator: Some("alice".into()),
                 argv: vec![],
                 cwd,
+                source_sha256: None,
             },
         );
         c

@@ -286,6 +286,7 @@ fn dnd_events() -> Vec<Event> {
                 facilitator: Some("alice".into()),
                 argv: vec!["gameday".into(), "run".into(), "payments.yaml".into()],
                 cwd: String::new(),
+                source_sha256: None,
             },
         ),
         (0.0, EventBody::PhaseChanged { phase: Phase::Method }),

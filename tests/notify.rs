@@ -131,6 +131,7 @@ fn started() -> EventBody {
         facilitator: Some("alice".into()),
         argv: vec![],
         cwd: String::new(),
+        source_sha256: None,
     }
 }
 

@@ -309,6 +309,7 @@ fn started(experiment: Value) -> Event {
         facilitator: Some("tester".into()),
         argv: vec![],
         cwd: String::new(),
+        source_sha256: None,
     })
 }
 

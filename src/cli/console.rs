@@ -98,10 +98,10 @@ pub async fn run(mut args: RunArgs) -> u8 {
     // recorded yet, and the engine starts only once this has succeeded.
     let start: Start = {
         let (dir, rec) = (dir.clone(), Arc::clone(&rec));
-        let (raw, origin) = (loaded.raw.clone(), loaded.origin.clone());
+        let source = super::run::Frozen::of(&loaded);
         let prepared = prepared.clone();
         Box::new(move || {
-            start_session(&dir, &rec, &prepared, &raw, &origin, "console")?;
+            start_session(&dir, &rec, &prepared, &source, "console")?;
             for w in &prepared.warnings {
                 let _ = rec.record(EventBody::Warning { message: w.clone() });
             }

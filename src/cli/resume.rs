@@ -96,8 +96,10 @@ pub async fn resume(args: ResumeArgs) -> u8 {
         line("WARNING", &format!("line {n} of the event log is unreadable and was skipped: {e}"));
     }
     let events = read.events;
-    let Some((argv, cwd)) = events.iter().find_map(|e| match &e.body {
-        EventBody::SessionStarted { argv, cwd, .. } => Some((argv.clone(), cwd.clone())),
+    let Some((argv, cwd, recorded_hash)) = events.iter().find_map(|e| match &e.body {
+        EventBody::SessionStarted { argv, cwd, source_sha256, .. } => {
+            Some((argv.clone(), cwd.clone(), source_sha256.clone()))
+        }
         _ => None,
     }) else {
         line("ERROR", "the event log has no session start; nothing to resume");
@@ -121,7 +123,7 @@ pub async fn resume(args: ResumeArgs) -> u8 {
             Err(c) => return c,
         }
     };
-    let mut loaded = match load_source(&run_args, &session, args.headless).await {
+    let mut loaded = match load_source(&run_args, &session, args.headless, recorded_hash.as_deref()).await {
         Ok(l) => l,
         Err(c) => return c,
     };
@@ -185,25 +187,73 @@ pub async fn resume(args: ResumeArgs) -> u8 {
     .await
 }
 
-/// Load the experiment from where it was first read; if it is gone, from the
-/// session's frozen copy (whose inline secrets are masked).
-async fn load_source(args: &super::args::RunArgs, session: &Path, headless: bool) -> Result<Loaded, u8> {
+/// Load the experiment for a resume: the original while it says what it
+/// said when the session started (same hash), otherwise the session's
+/// frozen copy. The frozen copy keeps inline secrets masked: those are
+/// dropped and named, so that no activity runs with the mask in their place
+/// (secrets read from the environment are read again).
+async fn load_source(
+    args: &super::args::RunArgs,
+    session: &Path,
+    headless: bool,
+    recorded_hash: Option<&str>,
+) -> Result<Loaded, u8> {
     let mut a = args.clone();
-    if !Path::new(&a.source).exists() && !a.source.starts_with("http") {
-        for name in [dir::EXPERIMENT, "experiment.yaml"] {
-            let frozen = session.join(name);
-            if frozen.is_file() {
-                line(
-                    "WARNING",
-                    &format!("{} is gone; using the session's frozen copy (inline secrets in it are masked)", a.source),
-                );
-                a.source = frozen.display().to_string();
-                break;
+    a.no_validation = true;
+    if a.source.starts_with("http") || Path::new(&a.source).exists() {
+        match load_for_run(&a, headless).await {
+            Ok(l) if recorded_hash.is_none_or(|h| h == l.source_hash) => return Ok(l),
+            Ok(_) => line(
+                "WARNING",
+                &format!("{} changed since the session started; resuming from the session's frozen copy", a.source),
+            ),
+            Err(_) => {
+                line("WARNING", &format!("{} cannot be loaded; resuming from the session's frozen copy", a.source))
             }
         }
+    } else {
+        line("WARNING", &format!("{} is gone; resuming from the session's frozen copy", a.source));
     }
-    a.no_validation = true;
-    load_for_run(&a, headless).await
+    let Some(frozen) = [dir::EXPERIMENT, "experiment.yaml"].iter().map(|n| session.join(n)).find(|p| p.is_file())
+    else {
+        line("ERROR", &format!("the session has no frozen copy of the experiment ({} is missing)", dir::EXPERIMENT));
+        return Err(1);
+    };
+    a.source = frozen.display().to_string();
+    let mut loaded = load_for_run(&a, headless).await?;
+    let lost = take_masked_secrets(&mut loaded.doc);
+    if !lost.is_empty() {
+        let names: Vec<String> = lost.iter().map(|(scope, key)| format!("{scope}.{key}")).collect();
+        line(
+            "WARNING",
+            &format!(
+                "the frozen copy does not hold the inline secret(s) {}; steps that need them will fail without running",
+                names.join(", ")
+            ),
+        );
+    }
+    loaded.opts.lost_secrets = lost;
+    Ok(loaded)
+}
+
+/// Remove the inline secrets the frozen copy holds only as the mask, and
+/// say which (scope, key) they were.
+fn take_masked_secrets(doc: &mut serde_json::Value) -> Vec<(String, String)> {
+    let mut lost = Vec::new();
+    let Some(scopes) = doc.get_mut("secrets").and_then(serde_json::Value::as_object_mut) else { return lost };
+    for (scope, keys) in scopes.iter_mut() {
+        let Some(keys) = keys.as_object_mut() else { continue };
+        let masked: Vec<String> = keys
+            .iter()
+            .filter(|(_, v)| v.as_str() == Some(crate::session::recorder::MASK))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in masked {
+            keys.remove(&key);
+            lost.push((scope.clone(), key));
+        }
+    }
+    lost
 }
 
 async fn resume_headless(

@@ -57,6 +57,8 @@ pub struct Loaded {
     pub origin: String,
     pub doc: Value,
     pub raw: String,
+    /// [`source_hash`] of `doc` as loaded.
+    pub source_hash: String,
     pub vars: RuntimeVars,
     pub opts: RunOptions,
 }
@@ -121,8 +123,18 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         python,
         operator: std::env::var("USER").unwrap_or_else(|_| "facilitator".into()),
         headless,
+        lost_secrets: Vec::new(),
     };
-    Ok(Loaded { origin: loaded.origin, doc: loaded.doc, raw: loaded.raw, vars, opts })
+    let source_hash = source_hash(&loaded.doc);
+    Ok(Loaded { origin: loaded.origin, doc: loaded.doc, raw: loaded.raw, source_hash, vars, opts })
+}
+
+/// SHA-256 (hex) of an experiment document, to tell later whether the file
+/// it came from still says the same.
+pub fn source_hash(doc: &Value) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(serde_json::to_vec(doc).unwrap_or_default());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A session directory, its recorder, and the notifier task if one runs.
@@ -132,14 +144,27 @@ pub type OpenedSession = (PathBuf, Arc<Recorder>, Option<tokio::task::JoinHandle
 pub fn open_session(
     root: Option<&Path>,
     prepared: &Prepared,
-    raw: &str,
-    origin: &str,
+    loaded: &Loaded,
     mode: &str,
     durability: Durability,
 ) -> Result<OpenedSession, String> {
     let opened = create_session(root, prepared, durability)?;
-    start_session(&opened.0, &opened.1, prepared, raw, origin, mode)?;
+    start_session(&opened.0, &opened.1, prepared, &Frozen::of(loaded), mode)?;
     Ok(opened)
+}
+
+/// What a session keeps of the experiment it started from.
+#[derive(Debug, Clone)]
+pub struct Frozen {
+    pub doc: Value,
+    pub origin: String,
+    pub hash: String,
+}
+
+impl Frozen {
+    pub fn of(loaded: &Loaded) -> Self {
+        Self { doc: loaded.doc.clone(), origin: loaded.origin.clone(), hash: loaded.source_hash.clone() }
+    }
 }
 
 /// The first half of [`open_session`]: the directory, an empty event log and
@@ -176,16 +201,18 @@ pub fn start_session(
     dir: &Path,
     rec: &Recorder,
     prepared: &Prepared,
-    raw: &str,
-    origin: &str,
+    source: &Frozen,
     mode: &str,
 ) -> Result<(), String> {
-    let frozen = dir.join(if origin.ends_with(".json") { "experiment.json" } else { "experiment.yaml" });
-    // The frozen copy holds what the user wrote; inline secrets in it are theirs
-    // already, so they are masked in the copy we keep.
+    let origin = source.origin.as_str();
+    let path = dir.join(session::dir::EXPERIMENT);
+    // The frozen copy is the document as loaded (a playbook's `experiment:`
+    // merged in, so it stands alone), written as JSON — valid YAML too —
+    // with every secret value replaced by the mask as a whole string, so it
+    // always parses again. `resume` knows a masked inline secret by it.
     let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
-    session::dir::write_atomic(&frozen, masker.mask_str(raw).as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", frozen.display()))?;
+    let frozen = serde_json::to_vec_pretty(&masker.mask(&source.doc)).map_err(|e| e.to_string())?;
+    session::dir::write_atomic(&path, &frozen).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     rec.record(EventBody::SessionStarted {
         experiment: prepared.journal_copy.clone(),
         source: origin.to_string(),
@@ -195,6 +222,7 @@ pub fn start_session(
         facilitator: None,
         argv: std::env::args().collect(),
         cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+        source_sha256: Some(source.hash.clone()),
     })
     .map_err(|e| format!("cannot write the event log: {e}"))?;
     Ok(())
@@ -309,20 +337,14 @@ pub async fn run(args: RunArgs) -> u8 {
     for w in &prepared.warnings {
         line("WARNING", w);
     }
-    let (dir, rec, notifier) = match open_session(
-        args.session_dir.as_deref(),
-        &prepared,
-        &loaded.raw,
-        &loaded.origin,
-        "headless",
-        Durability::Checkpoints,
-    ) {
-        Ok(x) => x,
-        Err(e) => {
-            line("ERROR", &e);
-            return 1;
-        }
-    };
+    let (dir, rec, notifier) =
+        match open_session(args.session_dir.as_deref(), &prepared, &loaded, "headless", Durability::Checkpoints) {
+            Ok(x) => x,
+            Err(e) => {
+                line("ERROR", &e);
+                return 1;
+            }
+        };
     let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("").to_string();
     line("INFO", &format!("Running experiment: {title}"));
     let logger = tokio::spawn(follow(rec.subscribe()));

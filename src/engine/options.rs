@@ -134,6 +134,10 @@ pub struct RunOptions {
     pub operator: String,
     /// Headless: manual steps cannot be performed and are skipped.
     pub headless: bool,
+    /// Inline secrets (scope, key) a resumed session no longer has: an
+    /// activity that needs one fails without running, rather than running
+    /// with the mask in its place.
+    pub lost_secrets: Vec<(String, String)>,
 }
 
 impl Default for RunOptions {
@@ -148,6 +152,7 @@ impl Default for RunOptions {
             python: "python3".into(),
             operator: "gameday".into(),
             headless: true,
+            lost_secrets: Vec::new(),
         }
     }
 }

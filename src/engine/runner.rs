@@ -738,6 +738,34 @@ impl Engine {
         }
     }
 
+    /// Why `activity` must not run: it needs an inline secret this resumed
+    /// session no longer has (its declared `secrets` scope holds one, or it
+    /// names one as `${key}`).
+    fn needs_lost_secret(&self, activity: &Value) -> Option<String> {
+        if self.opts.lost_secrets.is_empty() {
+            return None;
+        }
+        let declared: Vec<&str> = match activity.get("secrets") {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let text = activity.to_string();
+        let needed: Vec<String> = self
+            .opts
+            .lost_secrets
+            .iter()
+            .filter(|(scope, key)| declared.contains(&scope.as_str()) || text.contains(&format!("${{{key}}}")))
+            .map(|(scope, key)| format!("'{key}' (secrets '{scope}')"))
+            .collect();
+        (!needed.is_empty()).then(|| {
+            format!(
+                "not run: it needs the inline secret {}, which this resumed session does not have                  (the experiment file is gone or changed, and the session keeps secrets masked);                  restore the original file and resume again, or do this step by hand",
+                needed.join(", ")
+            )
+        })
+    }
+
     /// Has an interrupt arrived since the rollbacks began (at `seen`)?
     fn rollbacks_cut(&self, seen: u64) -> bool {
         self.stop.any_beyond(seen, StopRequest::cuts_rollbacks)
@@ -949,8 +977,11 @@ impl Engine {
         let start = Utc::now();
         let clock = Instant::now();
         self.record(EventBody::ActivityStarted { run, phase, index, activity: activity.clone(), start: iso(&start) });
+        let refused = if is_dry { None } else { self.needs_lost_secret(&activity) };
         let result = if is_dry {
             Ok(Value::Null)
+        } else if let Some(why) = refused {
+            Err(ProviderError::Failed(why))
         } else {
             let live = Live { rec: &self.rec, run };
             let ctx = providers::Context {

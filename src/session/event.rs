@@ -79,6 +79,11 @@ pub enum EventBody {
         argv: Vec<String>,
         #[serde(default)]
         cwd: String,
+        /// SHA-256 of the experiment as loaded (after a playbook's
+        /// `experiment:` is merged in): `resume` re-reads the original only
+        /// while it is unchanged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source_sha256: Option<String>,
     },
     PhaseChanged {
         phase: Phase,
