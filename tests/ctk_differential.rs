@@ -6,7 +6,7 @@
 //! ```json
 //! {"experiment": "x.json",            // default: <case>.json / .yaml / .yml
 //!  "args": ["--dry", "probes"],        // extra `run` flags; {compat} = corpus dir
-//!  "env": {"K": "V"},                  // extra environment
+//!  "env": {"K": "V"},                  // extra environment ({venv}: the reference venv)
 //!  "setup_files": {"name": "content"}, // created in the fresh working directory
 //!  "signal": "SIGINT", "signal_after_ms": 500,
 //!  "signal_after_request": "GET /echo", // delay counts from this server request
@@ -142,7 +142,10 @@ fn load_cases(dir: &Path) -> Vec<Case> {
                 }
             };
             let mut env = vec![("PYTHONPATH".to_string(), pythonpath.clone())];
-            env.extend(sidecar.env.clone());
+            // `{venv}`: the reference venv, e.g. for a gameday run that needs
+            // the same Python packages as chaos (chaosaddons).
+            let venv = tools::ctk_venv().display().to_string();
+            env.extend(sidecar.env.iter().map(|(k, v)| (k.clone(), v.replace("{venv}", &venv))));
             Case {
                 name,
                 experiment,

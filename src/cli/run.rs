@@ -256,18 +256,22 @@ pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<
     Ok(())
 }
 
-/// Turn SIGINT / SIGTERM / SIGHUP into STOP requests, and a STOP sent by
+/// Turn SIGINT / SIGTERM / SIGHUP / SIGUSR1 / SIGUSR2 into STOP requests, and a STOP sent by
 /// `gameday watch --allow-stop` into the session's `requests.jsonl` too.
 ///
-/// SIGINT and SIGTERM interrupt as they do `chaos run` (rollbacks follow the
-/// strategy). SIGHUP, which `chaos run` does not handle at all, and a STOP
+/// SIGINT, SIGTERM and SIGUSR1 interrupt as they do `chaos run` (rollbacks
+/// follow the strategy); SIGUSR2 ends it without rollbacks, as there. SIGHUP, which `chaos run` does not handle at all, and a STOP
 /// from a watcher are gameday STOPs: halt actions, then the rollbacks.
 pub fn stop_on_signals(stop: &StopHandle, session: &Path) {
     stop_on_requests(stop, session.to_path_buf());
     use tokio::signal::unix::{SignalKind, signal};
-    for (kind, name) in
-        [(SignalKind::interrupt(), "sigint"), (SignalKind::terminate(), "sigterm"), (SignalKind::hangup(), "sighup")]
-    {
+    for (kind, name) in [
+        (SignalKind::interrupt(), "sigint"),
+        (SignalKind::terminate(), "sigterm"),
+        (SignalKind::hangup(), "sighup"),
+        (SignalKind::user_defined1(), "sigusr1"),
+        (SignalKind::user_defined2(), "sigusr2"),
+    ] {
         let Ok(mut s) = signal(kind) else { continue };
         let stop = stop.clone();
         tokio::spawn(async move {
@@ -277,10 +281,11 @@ pub fn stop_on_signals(stop: &StopHandle, session: &Path) {
                     "sigterm" => "SIGTERM signal received",
                     _ => "SIGHUP: the terminal went away",
                 };
-                if name == "sighup" {
-                    stop.stop(StopRequest::halt("signal", name, Some(reason)));
-                } else {
-                    stop.stop(StopRequest::new("signal", name, Some(reason)));
+                match name {
+                    "sighup" => stop.stop(StopRequest::halt("signal", name, Some(reason))),
+                    "sigusr1" => stop.stop(StopRequest::exit_signal(true)),
+                    "sigusr2" => stop.stop(StopRequest::exit_signal(false)),
+                    _ => stop.stop(StopRequest::new("signal", name, Some(reason))),
                 }
             }
         });

@@ -43,6 +43,27 @@ impl StopRequest {
         Self { plays_rollbacks: true, ..Self::new(who, source, reason) }
     }
 
+    /// Chaos Toolkit's exit signals (`chaoslib.exit`): SIGUSR1 asks for a
+    /// graceful exit (an interrupt: rollbacks per strategy), SIGUSR2 for an
+    /// ungraceful one (no rollback at all). chaosaddons' safeguards and
+    /// drivers send them; so may anyone, to gameday's pid.
+    pub fn exit_signal(graceful: bool) -> Self {
+        if graceful {
+            Self::new("signal", "sigusr1", Some("SIGUSR1: a graceful exit was asked for (chaoslib exit_gracefully)"))
+        } else {
+            Self {
+                skip_rollbacks: true,
+                ..Self::new(
+                    "signal",
+                    "sigusr2",
+                    Some(
+                        "SIGUSR2: an ungraceful exit was asked for (chaoslib exit_ungracefully); no rollback is played",
+                    ),
+                )
+            }
+        }
+    }
+
     /// Does this request cut short rollbacks that are already playing?
     pub fn cuts_rollbacks(&self) -> bool {
         !self.plays_rollbacks

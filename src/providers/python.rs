@@ -50,6 +50,7 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
         .arg("-c")
         .arg(BRIDGE)
         .env("GAMEDAY_BRIDGE_RESULT", result_file.path())
+        .env("GAMEDAY_PID", std::process::id().to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -5,6 +5,24 @@
 # go to stdout/stderr, which gameday streams to the screen.
 import importlib, inspect, json, os, sys, traceback, datetime, decimal, uuid
 
+# chaoslib's exit_gracefully() / exit_ungracefully() signal their own process
+# (SIGUSR1 / SIGUSR2), which under `chaos run` is the run itself. Here that is
+# this bridge: pass the signal on to gameday, which ends the run as chaos does.
+import signal as _signal
+
+
+def _forward_exit_signal(signum, _frame):
+    target = int(os.environ.get("GAMEDAY_PID") or 0) or os.getppid()
+    try:
+        os.kill(target, signum)
+    except OSError:
+        pass
+
+
+for _s in ("SIGUSR1", "SIGUSR2"):
+    if hasattr(_signal, _s):
+        _signal.signal(getattr(_signal, _s), _forward_exit_signal)
+
 def encode(o):
     if isinstance(o, (datetime.datetime, datetime.date)):
         return o.isoformat()

@@ -32,6 +32,9 @@ enum Sig {
     Tstp,
     /// `fg` (or `kill -CONT`) after the process was stopped.
     Cont,
+    /// Chaos Toolkit's graceful / ungraceful exit (`chaoslib.exit`).
+    Usr1,
+    Usr2,
 }
 
 fn watch_signals() -> UnboundedReceiver<Sig> {
@@ -43,6 +46,8 @@ fn watch_signals() -> UnboundedReceiver<Sig> {
         (SignalKind::hangup(), Sig::Hup),
         (SignalKind::from_raw(libc::SIGTSTP), Sig::Tstp),
         (SignalKind::from_raw(libc::SIGCONT), Sig::Cont),
+        (SignalKind::user_defined1(), Sig::Usr1),
+        (SignalKind::user_defined2(), Sig::Usr2),
     ] {
         if let Ok(mut s) = signal(kind) {
             let tx = tx.clone();
@@ -273,6 +278,24 @@ pub async fn run_console(
                         dirty = true;
                         continue;
                     }
+                    Sig::Usr1 | Sig::Usr2 => {
+                        // A driver or a chaosaddons safeguard asked the run
+                        // to end: a STOP, its reason shown and recorded; an
+                        // ungraceful exit plays no rollback, as in Chaos Toolkit.
+                        if app.run_active() {
+                            let graceful = matches!(sig, Sig::Usr1);
+                            let mut req = StopRequest::exit_signal(graceful);
+                            req.plays_rollbacks = graceful;
+                            app.flash = req.reason.clone();
+                            app.stop.stop(req);
+                            app.stopped = true;
+                            if let Some(p) = app.pending.take() {
+                                drop(p);
+                            }
+                        }
+                        dirty = true;
+                        continue;
+                    }
                     Sig::Cont => {
                         // Stopped from outside (SIGSTOP) and continued: the
                         // shell left the terminal in line mode; take it back
@@ -297,7 +320,7 @@ pub async fn run_console(
                             app.should_quit = true;
                         }
                     }
-                    Sig::Tstp | Sig::Cont => {}
+                    Sig::Tstp | Sig::Cont | Sig::Usr1 | Sig::Usr2 => {}
                     Sig::Term | Sig::Hup => {
                         let (src, why) = match sig {
                             Sig::Hup => ("sighup", "SIGHUP: the terminal went away"),

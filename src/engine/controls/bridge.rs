@@ -46,6 +46,8 @@ impl Bridge {
         let spawned = cmd
             .arg("-c")
             .arg(SCRIPT)
+            // Where chaoslib's exit signals are passed on to (see the bridge).
+            .env("GAMEDAY_PID", std::process::id().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

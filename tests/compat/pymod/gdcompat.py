@@ -45,3 +45,15 @@ def config_value(key, configuration=None, secrets=None):
 def under(value, limit=10):
     """A probe-style tolerance: is the probe's value below the limit?"""
     return value < limit
+
+
+def leave(graceful=True):
+    """What chaoslib.exit.exit_gracefully() / exit_ungracefully() do: signal
+    the process this code runs in (under chaos, the run itself)."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGUSR1 if graceful else signal.SIGUSR2)
+    import time
+
+    time.sleep(2)
+    return "still here"
