@@ -474,3 +474,36 @@ async fn validate_control_refusal_is_reported_like_chaos() {
     assert_eq!(c.invalid(), None);
     c.cleanup().await;
 }
+
+/// `after_experiment_control` gets the journal as chaos passes it (its
+/// `duration`, `run`, `rollbacks`…), not just the status: reporting and
+/// metrics controls (chaostoolkit-prometheus reads `duration`) depend on it.
+/// Through the real binary, against the real `chaos run`.
+#[test]
+fn after_experiment_control_receives_the_whole_journal() {
+    let sb = Sandbox::new();
+    let exp = json!({
+        "title": "state keys", "description": "d",
+        "controls": [{"name": "keys", "provider": {"type": "python", "module": "gd_state_keys"}}],
+        "method": [process("act", "action")],
+        "rollbacks": [process("rb", "action")],
+    });
+    let (code, text, chaos_log) = sb.chaos(&exp);
+    assert_eq!(code, Some(0), "{text}");
+    let file = sb.dir.path().join("gameday-exp.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&exp).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .arg("run")
+        .arg(&file)
+        .args(["--headless", "--python", &sb.python(), "--journal-path"])
+        .arg(sb.dir.path().join("gameday-journal.json"))
+        .env("GAMEDAY_DATA_DIR", sb.dir.path().join("data"))
+        .current_dir(sb.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ours = sb.gameday_log();
+    assert_eq!(chaos_log.len(), 1, "{chaos_log:?}");
+    assert_eq!(ours, chaos_log, "gameday (left) and chaos (right) differ");
+    assert_eq!(ours[0]["duration"], "float");
+}

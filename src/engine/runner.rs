@@ -373,13 +373,22 @@ impl Engine {
         let duration = self.history.run_duration(end).unwrap_or_else(|| started.elapsed().as_secs_f64());
         self.record(EventBody::RunFinished { status: status.clone(), deviated, end: iso(&end), duration });
         if let Some(c) = self.controls.get().filter(|c| !c.is_empty()) {
-            let state = json!({"status": status, "deviated": deviated});
+            // chaos hands `after_experiment_control` the whole journal (its
+            // `duration`, `run`, `rollbacks`…): project it from the log.
+            let state = self.journal_so_far().unwrap_or_else(|| json!({"status": status, "deviated": deviated}));
             let _ = c.after(super::controls::Level::Experiment, &self.experiment, &state).await;
             c.cleanup().await;
         }
         self.record(EventBody::PhaseChanged { phase: Phase::Ended });
         let _ = self.rec.sync();
         Outcome { status, deviated }
+    }
+
+    /// The journal as it stands, from the events written so far.
+    fn journal_so_far(&self) -> Option<Value> {
+        let _ = self.rec.sync();
+        let read = crate::session::read_events(&self.rec.log_path()?).ok()?;
+        Some(crate::session::journal::project(&read.events))
     }
 
     /// Start the readiness gate with these preflight items ticked (what the

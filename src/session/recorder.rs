@@ -90,6 +90,11 @@ impl Recorder {
         }
     }
 
+    /// Where the events are written.
+    pub fn log_path(&self) -> Option<std::path::PathBuf> {
+        self.log.lock().ok().map(|l| l.path().to_path_buf())
+    }
+
     /// A copy of the masker, for text that is shown but not recorded.
     pub fn masker(&self) -> Masker {
         self.masker.lock().map(|m| m.clone()).unwrap_or_default()
