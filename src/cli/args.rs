@@ -114,10 +114,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub fail_fast: bool,
     /// Configuration override: `name=value` or `name:type=value`.
-    #[arg(long = "var", value_name = "NAME[:TYPE]=VALUE")]
+    #[arg(long = "var", value_name = "NAME[:TYPE]=VALUE", value_parser = checked_var)]
     pub vars: Vec<String>,
     /// JSON/YAML file of configuration and secrets, or a .env file.
-    #[arg(long = "var-file", value_name = "FILE")]
+    #[arg(long = "var-file", value_name = "FILE", value_parser = existing_file)]
     pub var_files: Vec<String>,
     /// Accepted for compatibility; global controls are not supported yet.
     #[arg(long = "control-file", value_name = "FILE")]
@@ -144,10 +144,10 @@ pub struct ValidateArgs {
     #[arg(required = true)]
     pub sources: Vec<String>,
     /// Configuration override: `name=value` or `name:type=value`.
-    #[arg(long = "var", value_name = "NAME[:TYPE]=VALUE")]
+    #[arg(long = "var", value_name = "NAME[:TYPE]=VALUE", value_parser = checked_var)]
     pub vars: Vec<String>,
     /// JSON/YAML file of configuration and secrets, or a .env file.
-    #[arg(long = "var-file", value_name = "FILE")]
+    #[arg(long = "var-file", value_name = "FILE", value_parser = existing_file)]
     pub var_files: Vec<String>,
     /// Python interpreter used to check python providers.
     #[arg(long, env = "GAMEDAY_PYTHON")]
@@ -155,4 +155,18 @@ pub struct ValidateArgs {
     /// Do not check TLS certificates when loading from an https URL.
     #[arg(long)]
     pub no_verify_tls: bool,
+}
+
+/// A `--var` that parses, or a usage error (exit 2), as with `chaos run`.
+fn checked_var(spec: &str) -> Result<String, String> {
+    crate::engine::config::parse_var(spec).map(|_| spec.to_string()).map_err(|e| e.to_string())
+}
+
+/// A `--var-file` that exists, or a usage error (exit 2), as with `chaos run`.
+fn existing_file(path: &str) -> Result<String, String> {
+    if std::path::Path::new(path).exists() {
+        Ok(path.to_string())
+    } else {
+        Err(format!("path '{path}' does not exist"))
+    }
 }
