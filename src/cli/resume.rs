@@ -85,7 +85,7 @@ pub async fn resume(args: ResumeArgs) -> u8 {
         }
     }
     for (n, e) in &read.bad_lines {
-        line("WARNING", &format!("line {n} of the event log is unreadable and was skipped: {e}"));
+        line("WARNING", &crate::session::store::unreadable_line(&log_path, *n, e));
     }
     let events = read.events;
     let Some((argv, cwd)) = events.iter().find_map(|e| match &e.body {
@@ -139,8 +139,9 @@ pub async fn resume(args: ResumeArgs) -> u8 {
     rec.set_secrets(prepared.secret_values.clone());
     let finished = events.iter().any(|e| matches!(e.body, EventBody::RunFinished { .. }));
     if !finished {
-        let _ = rec
-            .record(EventBody::Warning { message: format!("session resumed after {} recorded events", events.len()) });
+        rec.record_or_flag(EventBody::Warning {
+            message: format!("session resumed after {} recorded events", events.len()),
+        });
     }
     if args.headless {
         return resume_headless(session, rec, prepared, loaded, events, run_args.journal_path, !run_args.no_report)
@@ -193,6 +194,7 @@ async fn resume_headless(
     use crate::engine::{AutoApprover, Engine, History, StopHandle};
     let history = History::from_events(&past);
     let logger = tokio::spawn(super::headless_log::follow(rec.subscribe()));
+    rec.on_failure(Box::new(|m| line("ERROR", m)));
     let stop = StopHandle::new();
     super::run::stop_on_signals(&stop);
     let engine = Engine::resume(
@@ -206,12 +208,16 @@ async fn resume_headless(
         history,
     );
     let outcome = engine.run().await;
-    let _ = rec.record(EventBody::SessionEnded);
-    let _ = rec.sync();
+    rec.record_or_flag(EventBody::SessionEnded);
+    rec.sync_or_flag();
     drop(engine);
+    // A snapshot: the logger ends only once the recorder is gone.
+    let health = rec.health();
     drop(rec);
     let _ = logger.await;
-    if let Err(e) = super::run::write_journal(&session, Some(&journal_path), write_reports) {
+    let written = super::run::write_journal(&session, Some(&journal_path), write_reports);
+    super::run::tell_losses(&health, written.as_ref().ok());
+    if let Err(e) = written {
         line("ERROR", &e);
         return 1;
     }

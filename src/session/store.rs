@@ -52,6 +52,8 @@ pub struct EventLog {
     /// A failed append could not be cut back yet: the file may end in part
     /// of a line, to be cut before anything else is written.
     torn: bool,
+    /// The kind of the last event that could not be written.
+    failed_kind: Option<String>,
     path: PathBuf,
     next_seq: u64,
     started_at: DateTime<Utc>,
@@ -76,6 +78,7 @@ impl EventLog {
             file,
             good_len: len,
             torn: false,
+            failed_kind: None,
             path: path.to_path_buf(),
             next_seq: 1,
             started_at: Utc::now(),
@@ -102,6 +105,7 @@ impl EventLog {
             file: Box::new(file),
             good_len,
             torn: false,
+            failed_kind: None,
             path: path.to_path_buf(),
             next_seq: last.map_or(1, |e| e.seq + 1),
             started_at,
@@ -157,11 +161,16 @@ impl EventLog {
     /// this returns. On an error nothing of it stays in the file (or, if even
     /// the cut failed, the cut is tried again before the next event).
     pub fn append(&mut self, body: EventBody) -> io::Result<Event> {
+        self.failed_kind = None;
         let event = Event { seq: self.next_seq, at: Utc::now(), t: (self.t_plus() * 1e6).round() / 1e6, body };
         let mut line = serde_json::to_vec(&event).map_err(io::Error::other)?;
         line.push(b'\n');
-        self.cut_torn_tail()?;
+        if let Err(e) = self.cut_torn_tail() {
+            self.failed_kind = Some(kind_of(&line));
+            return Err(e);
+        }
         if let Err(e) = self.write_line(&line) {
+            self.failed_kind = Some(kind_of(&line));
             self.torn = true;
             // Best effort now; if it fails, the next append tries again first.
             let _cut_later = self.cut_torn_tail();
@@ -170,6 +179,11 @@ impl EventLog {
         self.good_len += line.len() as u64;
         self.next_seq += 1;
         Ok(event)
+    }
+
+    /// The kind of the last event [`EventLog::append`] could not write.
+    pub fn last_failed_kind(&self) -> Option<&str> {
+        self.failed_kind.as_deref()
     }
 
     /// One write call per event keeps a crash from interleaving halves.
@@ -194,6 +208,17 @@ impl EventLog {
     pub fn sync(&mut self) -> io::Result<()> {
         self.file.sync_data()
     }
+}
+
+/// The `kind` of a serialized event (it follows `seq`, `at` and `t`, which
+/// cannot contain it), without parsing the whole line again.
+fn kind_of(line: &[u8]) -> String {
+    const KEY: &[u8] = b"\"kind\":\"";
+    let Some(start) = line.windows(KEY.len()).position(|w| w == KEY).map(|i| i + KEY.len()) else {
+        return "an event".into();
+    };
+    let end = line[start..].iter().position(|b| *b == b'"').map_or(line.len(), |n| start + n);
+    String::from_utf8_lossy(&line[start..end]).into_owned()
 }
 
 /// What reading a log found.
@@ -352,6 +377,7 @@ mod tests {
         let err = log.append(note("a note that does not fit")).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(28));
         assert_eq!(disk.lines().len(), 1, "only the first event is in the file");
+        assert_eq!(log.last_failed_kind(), Some("warning"));
         // Space comes back: the next event is written whole, on its own line,
         // with the next number (the lost one never got one).
         disk.set_room(10_000);

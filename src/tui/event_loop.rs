@@ -178,7 +178,7 @@ pub async fn run_console(
                     failed_draws += 1;
                     dirty = true;
                     if failed_draws == 1 {
-                        let _ = app.rec.record(crate::session::event::EventBody::Warning {
+                        app.rec.record_or_flag(crate::session::event::EventBody::Warning {
                             message: format!("the screen could not be drawn: {e}"),
                         });
                     }
@@ -277,6 +277,7 @@ pub async fn run_console(
                 while let Ok(u) = updates.try_recv() {
                     app.apply(u);
                 }
+                app.engine_finished(outcome.as_ref());
                 if app.quit_after_run {
                     app.should_quit = true;
                 }
