@@ -62,8 +62,7 @@ pub fn read(path: &Path) -> Result<Input, String> {
 
 fn read_events(path: &Path) -> Result<Input, String> {
     let read = events_in::read(path)?;
-    let warnings =
-        read.skipped.iter().map(|(n, e)| crate::session::store::unreadable_line(path, *n, e)).collect();
+    let warnings = read.skipped.iter().map(|(n, e)| crate::session::store::unreadable_line(path, *n, e)).collect();
     Ok(Input::Session { path: path.to_path_buf(), report: Box::new(read.report), journal: read.journal, warnings })
 }
 

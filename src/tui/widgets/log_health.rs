@@ -5,8 +5,8 @@
 use crate::session::recorder::LogHealth;
 use crate::tui::app::App;
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Paragraph;
 
 /// The header's count of lost events, once anything was lost.
 pub fn header_badge(health: &LogHealth) -> Option<String> {
@@ -28,16 +28,14 @@ pub fn banner_text(health: &LogHealth) -> Option<String> {
     ))
 }
 
-/// Draw the banner over the line under the header, while writes fail.
-pub fn draw_banner(f: &mut Frame, area: Rect, app: &App) {
-    let Some(text) = banner_text(&app.log_health()) else { return };
-    if area.height < 3 {
-        return;
-    }
-    let row = Rect::new(area.x, area.y + 1, area.width, 1);
-    f.render_widget(Clear, row);
-    let text = super::ellipsis(&text, usize::from(area.width));
+/// Draw the banner on the top row while writes fail; returns the area left
+/// for the screen.
+pub fn draw_banner(f: &mut Frame, area: Rect, app: &App) -> Rect {
+    let Some(text) = banner_text(&app.log_health()) else { return area };
+    let [row, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let text = super::ellipsis(&text, usize::from(row.width));
     f.render_widget(Paragraph::new(text).style(app.theme.stop()), row);
+    rest
 }
 
 #[cfg(test)]

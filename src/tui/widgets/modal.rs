@@ -46,8 +46,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             let r = centered(area, 60, h);
             f.render_widget(Clear, r);
             let p = Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL).title(" Quit? ").border_style(app.theme.bad()));
+                .wrap(Wrap { trim: true })
+                .block(Block::default().borders(Borders::ALL).title(" Quit? ").border_style(app.theme.bad()));
             f.render_widget(p, r);
         }
         Modal::Note(ed) => {
