@@ -261,7 +261,7 @@ async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
         }
     };
     let written = write_journal(&dir, Some(&journal_path), write_reports);
-    super::run::tell_losses(&rec.health(), written.as_ref().ok());
+    super::run::tell_losses(&rec.health(), written.as_ref().ok(), false);
     let reports = match written {
         Ok(w) => w.reports,
         Err(e) => {
@@ -279,6 +279,7 @@ async fn write_at_run_end(dir: PathBuf, journal_path: PathBuf, reports: bool, re
     let written = tokio::task::spawn_blocking(move || write_journal(&dir, Some(&journal_path), reports))
         .await
         .unwrap_or_else(|e| Err(format!("the journal could not be written: {e}")));
+    // Skipped lines are told at quit, when the screen is gone.
     let warnings = match written {
         Ok(w) => w.warnings,
         Err(e) => vec![e],

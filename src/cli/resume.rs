@@ -216,7 +216,7 @@ async fn resume_headless(
     drop(rec);
     let _ = logger.await;
     let written = super::run::write_journal(&session, Some(&journal_path), write_reports);
-    super::run::tell_losses(&health, written.as_ref().ok());
+    super::run::tell_losses(&health, written.as_ref().ok(), true);
     if let Err(e) = written {
         line("ERROR", &e);
         return 1;

@@ -214,8 +214,10 @@ pub async fn finish_notifier(handle: Option<tokio::task::JoinHandle<()>>) {
 pub struct Written {
     /// `report.md` and `report.html` are in the session (so their path may be shown).
     pub reports: bool,
-    /// For the user: lines of the log that were skipped, reports that could not be written.
+    /// For the user: reports that could not be written.
     pub warnings: Vec<String>,
+    /// For the user, unless already told: lines of the log that were skipped.
+    pub skipped: Vec<String>,
 }
 
 /// Write `journal.json` into the session and at `extra` (the `--journal-path`),
@@ -226,7 +228,8 @@ pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<
     let events = session::read_events(&log).map_err(|e| format!("cannot read the event log: {e}"))?;
     let mut written = Written {
         reports: false,
-        warnings: events.bad_lines.iter().map(|(n, e)| session::store::unreadable_line(&log, *n, e)).collect(),
+        warnings: Vec::new(),
+        skipped: events.bad_lines.iter().map(|(n, e)| session::store::unreadable_line(&log, *n, e)).collect(),
     };
     let journal = session::journal::project(&events.events);
     let text = session::journal::to_pretty(&journal);
@@ -245,10 +248,14 @@ pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<
     Ok(written)
 }
 
-/// Tell the user, on stderr (no screen is up), what was not saved or written.
-pub fn tell_losses(health: &LogHealth, written: Option<&Written>) {
-    for w in written.map(|w| w.warnings.as_slice()).unwrap_or_default() {
-        line("WARNING", w);
+/// Tell the user, on stderr (no screen is up), what was not saved or written
+/// (and the lines skipped, unless `told_skipped` says they heard already).
+pub fn tell_losses(health: &LogHealth, written: Option<&Written>, told_skipped: bool) {
+    if let Some(w) = written {
+        let skipped = if told_skipped { &[][..] } else { w.skipped.as_slice() };
+        for warning in skipped.iter().chain(&w.warnings) {
+            line("WARNING", warning);
+        }
     }
     if let Some(lost) = health.summary() {
         line("ERROR", &lost);
@@ -346,7 +353,7 @@ pub async fn run(args: RunArgs) -> u8 {
     drop(rec);
     let _ = logger.await;
     let written = write_journal(&dir, Some(&args.journal_path), !args.no_report);
-    tell_losses(&health, written.as_ref().ok());
+    tell_losses(&health, written.as_ref().ok(), false);
     if let Err(e) = written {
         line("ERROR", &e);
         return 1;
