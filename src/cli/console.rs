@@ -261,7 +261,8 @@ async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
         }
     };
     let written = write_journal(&dir, Some(&journal_path), write_reports);
-    super::run::tell_losses(&rec.health(), written.as_ref().ok(), false);
+    // A resumed session's skipped lines were told before the screen went up.
+    super::run::tell_losses(&rec.health(), written.as_ref().ok(), resumed);
     let reports = match written {
         Ok(w) => w.reports,
         Err(e) => {
