@@ -113,10 +113,11 @@ fn bad_inputs_fail_clearly() {
     lines[2] = "{\"seq\": 3, \"this is not\": an event}";
     let bad = dir.path().join("events.jsonl");
     std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    // A bad line is skipped (not a refusal), with a warning naming it.
     let out = Command::new(env!("CARGO_BIN_EXE_gameday")).arg("report").arg(&bad).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("{}:3:", bad.display())), "{err}");
+    assert!(err.contains(&format!("{}:3: unreadable line skipped", bad.display())), "{err}");
 
     let missing = Path::new("/nonexistent/session");
     let out = Command::new(env!("CARGO_BIN_EXE_gameday")).arg("report").arg(missing).output().unwrap();

@@ -103,7 +103,7 @@ pub async fn run(mut args: RunArgs) -> u8 {
         Box::new(move || {
             start_session(&dir, &rec, &prepared, &source, "console")?;
             for w in &prepared.warnings {
-                let _ = rec.record(EventBody::Warning { message: w.clone() });
+                rec.record_or_flag(EventBody::Warning { message: w.clone() });
             }
             Ok(())
         })
@@ -239,14 +239,21 @@ async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
             history,
         );
         engine.set_prior_ticks(prior_ticks);
-        tokio::spawn(async move { engine.run().await })
+        let (dir, journal_path, rec) = (dir.clone(), journal_path.clone(), Arc::clone(&rec));
+        tokio::spawn(async move {
+            let outcome = engine.run().await;
+            // The session is complete on disk as soon as the run ends, not
+            // only once somebody quits (they are written again then).
+            write_at_run_end(dir, journal_path, write_reports, &rec).await;
+            outcome
+        })
     };
     let result = tui::run_console(screen, app, handle, updates, asks, unattended).await;
     drop(guard);
     if !ended_before {
-        let _ = rec.record(EventBody::SessionEnded);
+        rec.record_or_flag(EventBody::SessionEnded);
     }
-    let _ = rec.sync();
+    rec.sync_or_flag();
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {
@@ -254,13 +261,38 @@ async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
             None
         }
     };
-    if let Err(e) = write_journal(&dir, Some(&journal_path), write_reports) {
-        line("ERROR", &e);
-        return 1;
-    }
-    summary(&loaded.doc, &dir, &journal_path, write_reports, outcome.as_ref())
+    let written = write_journal(&dir, Some(&journal_path), write_reports);
+    // A resumed session's skipped lines were told before the screen went up.
+    super::run::tell_losses(&rec.health(), written.as_ref().ok(), resumed);
+    let reports = match written {
+        Ok(w) => w.reports,
+        Err(e) => {
+            line("ERROR", &e);
+            return 1;
+        }
+    };
+    summary(&loaded.doc, &dir, &journal_path, reports, outcome.as_ref())
 }
 
+/// Write the journal and reports when the run ends, while the console is
+/// still on screen: what went wrong goes into the log (or, if even that
+/// cannot be written, into the recorder's health, shown by the banner).
+async fn write_at_run_end(dir: PathBuf, journal_path: PathBuf, reports: bool, rec: &Recorder) {
+    let written = tokio::task::spawn_blocking(move || write_journal(&dir, Some(&journal_path), reports))
+        .await
+        .unwrap_or_else(|e| Err(format!("the journal could not be written: {e}")));
+    // Skipped lines are told at quit, when the screen is gone.
+    let warnings = match written {
+        Ok(w) => w.warnings,
+        Err(e) => vec![e],
+    };
+    for message in warnings {
+        rec.record_or_flag(EventBody::Warning { message });
+    }
+}
+
+/// What the console prints once its screen is gone; the report's path only
+/// when the report was written.
 fn summary(doc: &Value, dir: &Path, journal: &Path, reports: bool, outcome: Option<&Outcome>) -> u8 {
     let title = doc.get("title").and_then(Value::as_str).unwrap_or("experiment");
     match outcome {

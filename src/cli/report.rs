@@ -38,6 +38,9 @@ pub async fn report(args: ReportArgs) -> u8 {
         let paths: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
         // Every input is read before anything is written: a bad input leaves no file behind.
         let built = report::read_all(&paths, args.participant)?;
+        for w in built.iter().flat_map(|b| &b.warnings) {
+            eprintln!("gameday report: WARNING: {w}");
+        }
         let done = match &args.output {
             Some(p) => write_file(p, |out| report::render_to(&built, format, out)),
             None => {

@@ -93,7 +93,7 @@ pub async fn resume(args: ResumeArgs) -> u8 {
         }
     }
     for (n, e) in &read.bad_lines {
-        line("WARNING", &format!("line {n} of the event log is unreadable and was skipped: {e}"));
+        line("WARNING", &crate::session::store::unreadable_line(&log_path, *n, e));
     }
     let events = read.events;
     let Some((argv, cwd, recorded_hash)) = events.iter().find_map(|e| match &e.body {
@@ -150,8 +150,9 @@ pub async fn resume(args: ResumeArgs) -> u8 {
     let finished = events.iter().any(|e| matches!(e.body, EventBody::RunFinished { .. }));
     let ended = events.iter().any(|e| matches!(e.body, EventBody::SessionEnded));
     if !finished {
-        let _ = rec
-            .record(EventBody::Warning { message: format!("session resumed after {} recorded events", events.len()) });
+        rec.record_or_flag(EventBody::Warning {
+            message: format!("session resumed after {} recorded events", events.len()),
+        });
     }
     if !ended {
         // The time nobody drove the session: from the last sign of life
@@ -160,7 +161,7 @@ pub async fn resume(args: ResumeArgs) -> u8 {
         if let Some(from) = last_alive {
             let now = chrono::Utc::now();
             let secs = (now - from).num_milliseconds().max(0) as f64 / 1000.0;
-            let _ = rec.record(EventBody::Warning {
+            rec.record_or_flag(EventBody::Warning {
                 message: format!(
                     "the console was silent for {secs:.0} s (from {} to {}): no safeguard ran and nothing was recorded in that time",
                     crate::timefmt::iso(&from),
@@ -268,6 +269,7 @@ async fn resume_headless(
     use crate::engine::{AutoApprover, Engine, History, StopHandle};
     let history = History::from_events(&past);
     let logger = tokio::spawn(super::headless_log::follow(rec.subscribe()));
+    rec.on_failure(Box::new(|m| line("ERROR", m)));
     let stop = StopHandle::new();
     super::run::stop_on_signals(&stop, &session);
     let engine = Engine::resume(
@@ -281,12 +283,16 @@ async fn resume_headless(
         history,
     );
     let outcome = engine.run().await;
-    let _ = rec.record(EventBody::SessionEnded);
-    let _ = rec.sync();
+    rec.record_or_flag(EventBody::SessionEnded);
+    rec.sync_or_flag();
     drop(engine);
+    // A snapshot: the logger ends only once the recorder is gone.
+    let health = rec.health();
     drop(rec);
     let _ = logger.await;
-    if let Err(e) = super::run::write_journal(&session, Some(&journal_path), write_reports) {
+    let written = super::run::write_journal(&session, Some(&journal_path), write_reports);
+    super::run::tell_losses(&health, written.as_ref().ok(), true);
+    if let Err(e) = written {
         line("ERROR", &e);
         return 1;
     }

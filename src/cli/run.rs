@@ -10,6 +10,7 @@ use crate::engine::{
 use crate::load::{self, ValidateOptions};
 use crate::model::RuntimeVars;
 use crate::session::event::EventBody;
+use crate::session::recorder::LogHealth;
 use crate::session::{self, Durability, EventLog, Recorder};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -188,7 +189,7 @@ pub fn create_session(
         let session = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let rec2 = Arc::clone(&rec);
         crate::notify::spawn(rec.subscribe(), cfg, title, session, move |m| {
-            let _ = rec2.record(EventBody::Warning { message: m });
+            rec2.record_or_flag(EventBody::Warning { message: m });
         })
     });
     Ok((dir, rec, notifier))
@@ -237,23 +238,57 @@ pub async fn finish_notifier(handle: Option<tokio::task::JoinHandle<()>>) {
     }
 }
 
+/// What [`write_journal`] did besides the journal.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// `report.md` and `report.html` are in the session (so their path may be shown).
+    pub reports: bool,
+    /// For the user: reports that could not be written.
+    pub warnings: Vec<String>,
+    /// For the user, unless already told: lines of the log that were skipped.
+    pub skipped: Vec<String>,
+}
+
 /// Write `journal.json` into the session and at `extra` (the `--journal-path`),
-/// and the session's reports unless `--no-report` said not to.
-pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<(), String> {
-    let events =
-        session::read_events(&dir.join(session::dir::EVENTS)).map_err(|e| format!("cannot read the event log: {e}"))?;
+/// and the session's reports unless `--no-report` said not to. Nothing is
+/// printed (the console may still be on screen): the caller tells the user.
+pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<Written, String> {
+    let log = dir.join(session::dir::EVENTS);
+    let events = session::read_events(&log).map_err(|e| format!("cannot read the event log: {e}"))?;
+    let mut written = Written {
+        reports: false,
+        warnings: Vec::new(),
+        skipped: events.bad_lines.iter().map(|(n, e)| session::store::unreadable_line(&log, *n, e)).collect(),
+    };
     let journal = session::journal::project(&events.events);
     let text = session::journal::to_pretty(&journal);
     session::dir::write_atomic(&dir.join(session::dir::JOURNAL), text.as_bytes())
         .map_err(|e| format!("cannot write the journal: {e}"))?;
     // The reports are written with the journal, so a session is complete on disk.
-    if reports && let Err(e) = crate::report::write_session_reports(dir) {
-        line("WARNING", &format!("the session's reports could not be written: {e}"));
+    if reports {
+        match crate::report::write_session_reports(dir) {
+            Ok(()) => written.reports = true,
+            Err(e) => written.warnings.push(format!("the session's reports could not be written: {e}")),
+        }
     }
     if let Some(p) = extra {
         std::fs::write(p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
     }
-    Ok(())
+    Ok(written)
+}
+
+/// Tell the user, on stderr (no screen is up), what was not saved or written
+/// (and the lines skipped, unless `told_skipped` says they heard already).
+pub fn tell_losses(health: &LogHealth, written: Option<&Written>, told_skipped: bool) {
+    if let Some(w) = written {
+        let skipped = if told_skipped { &[][..] } else { w.skipped.as_slice() };
+        for warning in skipped.iter().chain(&w.warnings) {
+            line("WARNING", warning);
+        }
+    }
+    if let Some(lost) = health.summary() {
+        line("ERROR", &lost);
+    }
 }
 
 /// Turn SIGINT / SIGTERM / SIGHUP / SIGUSR1 / SIGUSR2 into STOP requests, and a STOP sent by
@@ -353,6 +388,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("").to_string();
     line("INFO", &format!("Running experiment: {title}"));
     let logger = tokio::spawn(follow(rec.subscribe()));
+    rec.on_failure(Box::new(|m| line("ERROR", m)));
     let stop = StopHandle::new();
     stop_on_signals(&stop, &dir);
     let engine = Engine::new(
@@ -366,13 +402,17 @@ pub async fn run(args: RunArgs) -> u8 {
     );
     engine.set_prior_ticks(prior_ticks);
     let outcome = engine.run().await;
-    let _ = rec.record(EventBody::SessionEnded);
-    let _ = rec.sync();
+    rec.record_or_flag(EventBody::SessionEnded);
+    rec.sync_or_flag();
     finish_notifier(notifier).await;
     drop(engine);
+    // A snapshot: the logger ends only once the recorder is gone.
+    let health = rec.health();
     drop(rec);
     let _ = logger.await;
-    if let Err(e) = write_journal(&dir, Some(&args.journal_path), !args.no_report) {
+    let written = write_journal(&dir, Some(&args.journal_path), !args.no_report);
+    tell_losses(&health, written.as_ref().ok(), false);
+    if let Err(e) = written {
         line("ERROR", &e);
         return 1;
     }

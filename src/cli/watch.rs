@@ -90,7 +90,6 @@ async fn follow_lines(dir: &Path, participant: bool) -> u8 {
     let mut fmt = LineFormatter::new();
     let mut told_style = false;
     let mut out = std::io::stdout().lock();
-    let mut reported_bad = 0;
     let mut silent = false;
     loop {
         let polled = match tail.poll() {
@@ -115,9 +114,8 @@ async fn follow_lines(dir: &Path, participant: bool) -> u8 {
         if out.flush().is_err() {
             return 0;
         }
-        if tail.bad_lines > reported_bad {
-            reported_bad = tail.bad_lines;
-            line("WARNING", &format!("{reported_bad} line(s) of {} are not events; skipped", tail.path().display()));
+        for warning in tail.take_skipped() {
+            line("WARNING", &warning);
         }
         if ended {
             return 0;

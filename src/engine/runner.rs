@@ -103,10 +103,10 @@ impl LiveSink for Live<'_> {
         self.rec.live(self.run, stream, chunk);
     }
     fn warn(&self, message: &str) {
-        let _ = self.rec.record(EventBody::Warning { message: message.to_string() });
+        self.rec.record_or_flag(EventBody::Warning { message: message.to_string() });
     }
     fn spawned(&self, pgid: u32) {
-        let _ = self.rec.record(EventBody::ProcessStarted { run: self.run, pgid });
+        self.rec.record_or_flag(EventBody::ProcessStarted { run: self.run, pgid });
     }
 }
 
@@ -230,11 +230,11 @@ impl Engine {
         }
     }
 
+    /// Record an engine event. A failure is not printed here (that would
+    /// scribble over the console's screen): the recorder keeps it, and the
+    /// console's banner and header (or the headless log) show it.
     fn record(&self, body: EventBody) {
-        if let Err(e) = self.rec.record(body) {
-            // Losing the log is worse than stopping: say it loudly everywhere we can.
-            eprintln!("gameday: could not write the event log: {e}");
-        }
+        self.rec.record_or_flag(body);
     }
 
     fn stopped(&self) -> bool {
@@ -307,7 +307,7 @@ impl Engine {
         };
         let rec = Arc::clone(&self.rec);
         let warn: super::controls::Warn = Arc::new(move |m| {
-            let _ = rec.record(EventBody::Warning { message: m });
+            rec.record_or_flag(EventBody::Warning { message: m });
         });
         let controls = super::controls::Controls::start(
             &self.experiment,
@@ -380,13 +380,13 @@ impl Engine {
             c.cleanup().await;
         }
         self.record(EventBody::PhaseChanged { phase: Phase::Ended });
-        let _ = self.rec.sync();
+        self.rec.sync_or_flag();
         Outcome { status, deviated }
     }
 
     /// The journal as it stands, from the events written so far.
     fn journal_so_far(&self) -> Option<Value> {
-        let _ = self.rec.sync();
+        self.rec.sync_or_flag();
         let read = crate::session::read_events(&self.rec.log_path()?).ok()?;
         Some(crate::session::journal::project(&read.events))
     }

@@ -119,7 +119,7 @@ pub fn spawn_safeguards(
                         Err(ProviderError::Interrupted) => return,
                         Err(e) => (false, Value::Null, Some(e.to_string())),
                     };
-                    let _ = rec.record(EventBody::SafeguardCheck {
+                    rec.record_or_flag(EventBody::SafeguardCheck {
                         name: sg.name.clone(),
                         met,
                         value: value.clone(),
@@ -132,7 +132,7 @@ pub fn spawn_safeguards(
                         };
                         // Once the run is stopping, a miss must not also cut the rollbacks short.
                         if sg.warn_only || stop.count() > 0 {
-                            let _ = rec.record(EventBody::Warning { message: why });
+                            rec.record_or_flag(EventBody::Warning { message: why });
                         } else {
                             tripped = true;
                             stop.stop(StopRequest::halt("safeguard", "safeguard", Some(&why)));
@@ -162,7 +162,7 @@ pub async fn run_halt_actions(
     if actions.is_empty() {
         return 0;
     }
-    let _ = rec.record(EventBody::PhaseChanged { phase: Phase::Stopping });
+    rec.record_or_flag(EventBody::PhaseChanged { phase: Phase::Stopping });
     let futures = actions.iter().enumerate().map(|(i, a)| {
         let run = first_run + i as u64;
         async move {
@@ -175,7 +175,7 @@ pub async fn run_halt_actions(
                 .unwrap_or(HALT_DEFAULT_TIMEOUT);
             let start = Utc::now();
             let clock = Instant::now();
-            let _ = rec.record(EventBody::ActivityStarted {
+            rec.record_or_flag(EventBody::ActivityStarted {
                 run,
                 phase: Phase::Stopping,
                 index: i,
@@ -200,7 +200,7 @@ pub async fn run_halt_actions(
                 Ok(v) => ("succeeded", v, None),
                 Err(e) => ("failed", Value::Null, Some(vec![format!("chaoslib.exceptions.ActivityFailed: {e}\n")])),
             };
-            let _ = rec.record(EventBody::ActivityFinished {
+            rec.record_or_flag(EventBody::ActivityFinished {
                 run,
                 output,
                 status: Some(status.into()),

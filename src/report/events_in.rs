@@ -3,7 +3,8 @@
 //! whole log in memory. The reading rules are those of
 //! [`crate::session::read_events`]: a torn last line (no newline: the console
 //! stopped mid-write) is left out with a note, blank lines are skipped, and
-//! any other line that is not an event stops the report with its number.
+//! any other line that is not an event is skipped too: the report says which
+//! (and the caller warns), as resume, watch and the console's replay do.
 use super::build::SessionBuilder;
 use super::model::Report;
 use super::obs_line;
@@ -18,6 +19,8 @@ use std::path::Path;
 pub struct Session {
     pub report: Report,
     pub journal: Value,
+    /// Lines that are not events: (line number, why), for the caller's warnings.
+    pub skipped: Vec<(usize, String)>,
 }
 
 /// Read an `events.jsonl` file.
@@ -34,6 +37,7 @@ pub fn from_reader(mut input: impl BufRead, path: &Path) -> Result<Session, Stri
     let mut line_no = 0usize;
     let mut first: Option<bool> = None;
     let mut torn = false;
+    let mut skipped = Vec::new();
     loop {
         buf.clear();
         let n = input.read_until(b'\n', &mut buf).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
@@ -59,24 +63,33 @@ pub fn from_reader(mut input: impl BufRead, path: &Path) -> Result<Session, Stri
                 report.apply(ev);
             }
             Err(_) if line.iter().all(u8::is_ascii_whitespace) => {}
-            Err(e) => return Err(format!("{}:{line_no}: not a valid event: {e}", path.display())),
+            Err(e) => skipped.push((line_no, e.to_string())),
         }
     }
     match first {
         None => Err(format!("{}: no events recorded", path.display())),
         Some(false) => Err(format!("{}:1: the log does not begin with a session_started event", path.display())),
         Some(true) => {
-            let notes = if torn {
-                vec![format!(
+            let mut notes = Vec::new();
+            if !skipped.is_empty() {
+                notes.push(skipped_note(&skipped));
+            }
+            if torn {
+                notes.push(format!(
                     "The last line of {} is incomplete (written when the console stopped) and was left out.",
                     path.display()
-                )]
-            } else {
-                Vec::new()
-            };
-            Ok(Session { report: report.finish(notes), journal: journal.finish() })
+                ));
+            }
+            Ok(Session { report: report.finish(notes), journal: journal.finish(), skipped })
         }
     }
+}
+
+/// "2 unreadable line(s) skipped: lines 3, 7".
+fn skipped_note(skipped: &[(usize, String)]) -> String {
+    let numbers: Vec<String> = skipped.iter().map(|(n, _)| n.to_string()).collect();
+    let word = if numbers.len() == 1 { "line" } else { "lines" };
+    format!("{} unreadable line(s) skipped: {word} {}", numbers.len(), numbers.join(", "))
 }
 
 #[cfg(test)]
@@ -113,9 +126,11 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_line_names_its_number() {
-        let e = read_str(&format!("{START}\n{NOTE}\nnot json\n{NOTE}\n")).err().unwrap();
-        assert!(e.starts_with("events.jsonl:3: not a valid event"), "{e}");
+    fn a_bad_line_is_skipped_and_named() {
+        let s = read_str(&format!("{START}\n{NOTE}\nnot json\n{NOTE}\n")).unwrap();
+        assert_eq!(s.report.observations.len(), 2);
+        assert_eq!(s.skipped.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [3]);
+        assert_eq!(s.report.input_notes[0], "1 unreadable line(s) skipped: line 3");
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub enum Input {
         report: Box<Report>,
         /// Its Chaos Toolkit journal, projected from the events.
         journal: Value,
+        /// One warning per line of the log that was skipped.
+        warnings: Vec<String>,
     },
     Journal {
         path: PathBuf,
@@ -24,6 +26,14 @@ pub enum Input {
 }
 
 impl Input {
+    /// What the reader skipped, for the user.
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            Input::Session { warnings, .. } => warnings,
+            Input::Journal { .. } => &[],
+        }
+    }
+
     pub fn path(&self) -> &Path {
         match self {
             Input::Session { path, .. } | Input::Journal { path, .. } => path,
@@ -52,7 +62,8 @@ pub fn read(path: &Path) -> Result<Input, String> {
 
 fn read_events(path: &Path) -> Result<Input, String> {
     let read = events_in::read(path)?;
-    Ok(Input::Session { path: path.to_path_buf(), report: Box::new(read.report), journal: read.journal })
+    let warnings = read.skipped.iter().map(|(n, e)| crate::session::store::unreadable_line(path, *n, e)).collect();
+    Ok(Input::Session { path: path.to_path_buf(), report: Box::new(read.report), journal: read.journal, warnings })
 }
 
 fn read_journal(path: &Path) -> Result<Input, String> {

@@ -68,11 +68,14 @@ pub struct Built {
     pub secrets: Vec<String>,
     /// Where it was read from.
     pub path: String,
+    /// What reading it skipped (one line each), for the user.
+    pub warnings: Vec<String>,
 }
 
 /// Build the report of one input.
 pub fn build(input: Input, participant: bool) -> Built {
     let path = input.path().display().to_string();
+    let warnings = input.warnings().to_vec();
     let (mut report, mut journal) = match input {
         Input::Session { report, journal, .. } => (*report, journal),
         Input::Journal { journal, .. } => (journal_in::from_journal(&journal, Vec::new()), journal),
@@ -85,7 +88,7 @@ pub fn build(input: Input, participant: bool) -> Built {
         participant::apply(&mut report);
         participant::scrub_journal(&mut journal);
     }
-    Built { report: Arc::new(report), journal, secrets, path }
+    Built { report: Arc::new(report), journal, secrets, path, warnings }
 }
 
 /// Render one run into `out`.

@@ -71,16 +71,101 @@ impl Masker {
     }
 }
 
+/// Whether the event log is being written: what was lost stays counted after
+/// the log works again, so the console can always say what is missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogHealth {
+    /// Events (and syncs) that could not be written, over the whole session.
+    pub unsaved: u64,
+    /// What the lost events were, oldest first (the first few).
+    pub lost: Vec<String>,
+    /// The error of the last write, while writes keep failing; `None` once
+    /// a later write succeeded.
+    pub failing: Option<String>,
+}
+
+impl LogHealth {
+    /// How many lost events are named in [`LogHealth::lost`].
+    pub const NAMED: usize = 20;
+
+    /// Is everything recorded so far on disk?
+    pub fn is_ok(&self) -> bool {
+        self.unsaved == 0
+    }
+
+    /// One sentence for the end of a session, or `None` when nothing was lost.
+    pub fn summary(&self) -> Option<String> {
+        if self.is_ok() {
+            return None;
+        }
+        let mut what = self.lost.join(", ");
+        if self.unsaved > self.lost.len() as u64 {
+            what.push_str(&format!(", and {} more", self.unsaved - self.lost.len() as u64));
+        }
+        Some(format!("{} event(s) were NOT SAVED in events.jsonl: {what}", self.unsaved))
+    }
+}
+
+/// Told about each failed write (headless runs print it at once).
+pub type FailureHook = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Records events and fans them out.
 pub struct Recorder {
     log: Mutex<EventLog>,
     subscribers: Mutex<Vec<UnboundedSender<Update>>>,
     masker: Mutex<Masker>,
+    health: Mutex<LogHealth>,
+    on_failure: Mutex<Option<FailureHook>>,
 }
 
 impl Recorder {
     pub fn new(log: EventLog) -> Self {
-        Self { log: Mutex::new(log), subscribers: Mutex::new(Vec::new()), masker: Mutex::new(Masker::default()) }
+        Self {
+            log: Mutex::new(log),
+            subscribers: Mutex::new(Vec::new()),
+            masker: Mutex::new(Masker::default()),
+            health: Mutex::new(LogHealth::default()),
+            on_failure: Mutex::new(None),
+        }
+    }
+
+    /// The state of the log's writes so far.
+    pub fn health(&self) -> LogHealth {
+        self.health.lock().map(|h| h.clone()).unwrap_or_else(|_| LogHealth {
+            unsaved: 1,
+            lost: Vec::new(),
+            failing: Some("the recorder's state is unreadable".into()),
+        })
+    }
+
+    /// Call `hook` with a message for every write that fails from now on.
+    pub fn on_failure(&self, hook: FailureHook) {
+        if let Ok(mut h) = self.on_failure.lock() {
+            *h = Some(hook);
+        }
+    }
+
+    fn note_saved(&self) {
+        if let Ok(mut h) = self.health.lock()
+            && h.failing.is_some()
+        {
+            h.failing = None;
+        }
+    }
+
+    fn note_lost(&self, what: &str, error: &io::Error) {
+        if let Ok(mut h) = self.health.lock() {
+            h.unsaved += 1;
+            if h.lost.len() < LogHealth::NAMED {
+                h.lost.push(what.to_string());
+            }
+            h.failing = Some(error.to_string());
+        }
+        if let Ok(hook) = self.on_failure.lock()
+            && let Some(hook) = hook.as_ref()
+        {
+            hook(&format!("could not write {what} to the event log: {error}"));
+        }
     }
 
     /// Set the secret values to mask from now on.
@@ -115,15 +200,32 @@ impl Recorder {
         }
     }
 
-    /// Append an event (masked) and announce it once it is saved.
+    /// Append an event (masked) and announce it once it is saved. A failure
+    /// is also kept in [`Recorder::health`], so it is shown even where the
+    /// caller has nobody to tell.
     pub fn record(&self, body: EventBody) -> io::Result<Event> {
         let body = self.masker().mask_body(body);
-        let event = {
-            let mut log = self.log.lock().map_err(|_| io::Error::other("event log lock poisoned"))?;
-            log.append(body)?
+        let appended = match self.log.lock() {
+            Ok(mut log) => log.append(body).map_err(|e| (log.last_failed_kind().unwrap_or("an event").to_string(), e)),
+            Err(_) => Err(("an event".to_string(), io::Error::other("event log lock poisoned"))),
         };
+        let event = match appended {
+            Ok(ev) => ev,
+            Err((what, e)) => {
+                self.note_lost(&what, &e);
+                return Err(e);
+            }
+        };
+        self.note_saved();
         self.broadcast(Update::Event(event.clone()));
         Ok(event)
+    }
+
+    /// [`Recorder::record`] for callers that have nobody to tell: a failure
+    /// is kept in [`Recorder::health`] (shown by the console's header and
+    /// banner, and at the end of the session).
+    pub fn record_or_flag(&self, body: EventBody) -> Option<Event> {
+        self.record(body).ok()
     }
 
     /// Announce live output (masked, not recorded).
@@ -158,6 +260,73 @@ impl Recorder {
 
     /// Force the log to disk.
     pub fn sync(&self) -> io::Result<()> {
-        self.log.lock().map_err(|_| io::Error::other("event log lock poisoned"))?.sync()
+        let synced = match self.log.lock() {
+            Ok(mut log) => log.sync(),
+            Err(_) => Err(io::Error::other("event log lock poisoned")),
+        };
+        if let Err(e) = &synced {
+            self.note_lost("the final sync", e);
+        }
+        synced
+    }
+
+    /// [`Recorder::sync`], a failure kept in [`Recorder::health`].
+    pub fn sync_or_flag(&self) {
+        // `sync` has kept a failure in the health state: nothing else to do.
+        self.sync().ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::store::{Durability, LogFile};
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// A log file whose writes fail while `full` is set.
+    #[derive(Debug, Clone, Default)]
+    struct Switch {
+        full: Arc<AtomicBool>,
+    }
+
+    impl LogFile for Switch {
+        fn append_all(&mut self, _: &[u8]) -> io::Result<()> {
+            if self.full.load(Ordering::SeqCst) { Err(io::Error::from_raw_os_error(28)) } else { Ok(()) }
+        }
+        fn sync_data(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn truncate(&mut self, _: u64) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_is_kept_until_a_later_one_succeeds_and_stays_counted() {
+        let file = Switch::default();
+        let rec = Recorder::new(EventLog::on(Box::new(file.clone()), 0, Path::new("e"), Durability::EveryEvent));
+        let mut updates = rec.subscribe();
+        rec.record_or_flag(EventBody::SessionEnded);
+        assert!(rec.health().is_ok());
+        file.full.store(true, Ordering::SeqCst);
+        assert!(rec.record_or_flag(EventBody::Warning { message: "lost".into() }).is_none());
+        assert!(rec.record(EventBody::PhaseChanged { phase: super::super::Phase::Ended }).is_err());
+        let h = rec.health();
+        assert_eq!(h.unsaved, 2);
+        assert_eq!(h.lost, ["warning", "phase_changed"]);
+        assert!(h.failing.as_deref().is_some_and(|e| e.contains("No space left")), "{h:?}");
+        file.full.store(false, Ordering::SeqCst);
+        rec.record_or_flag(EventBody::SessionEnded);
+        let h = rec.health();
+        assert_eq!((h.unsaved, h.failing.as_deref()), (2, None));
+        assert!(h.summary().is_some_and(|s| s.starts_with("2 event(s) were NOT SAVED")), "{h:?}");
+        // Only what was saved was announced.
+        let mut seen = Vec::new();
+        while let Ok(Update::Event(e)) = updates.try_recv() {
+            seen.push(e.seq);
+        }
+        assert_eq!(seen, [1, 2]);
     }
 }

@@ -368,6 +368,11 @@ impl App {
         self.output.step
     }
 
+    /// Whether the event log is being written (and what was lost).
+    pub fn log_health(&self) -> crate::session::recorder::LogHealth {
+        self.rec.health()
+    }
+
     /// Is anything still to happen?
     pub fn run_active(&self) -> bool {
         self.ended.is_none()
@@ -609,12 +614,7 @@ impl App {
                 self.log_scroll = 0;
             }
             EventBody::RunFinished { status, deviated, .. } => {
-                self.ended = Some((status.clone(), *deviated));
-                for s in &mut self.steps {
-                    if matches!(s.state, StepState::Running | StepState::Waiting) {
-                        s.state = StepState::Interrupted;
-                    }
-                }
+                self.mark_ended(status, *deviated);
                 let shown =
                     if *deviated { "deviated — a weakness may have been found".to_string() } else { status.clone() };
                 self.push_log(ev, "end", format!("run ended: {shown}"), None, false);
@@ -623,6 +623,34 @@ impl App {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn mark_ended(&mut self, status: &str, deviated: bool) {
+        self.ended = Some((status.to_string(), deviated));
+        for s in &mut self.steps {
+            if matches!(s.state, StepState::Running | StepState::Waiting) {
+                s.state = StepState::Interrupted;
+            }
+        }
+    }
+
+    /// The engine's task is over. When its end could not be recorded (a
+    /// full disk), no `run_finished` arrives: the screen learns the end
+    /// from here, or it would wait for the run forever and never let
+    /// anybody quit.
+    pub fn engine_finished(&mut self, outcome: Option<&crate::engine::Outcome>) {
+        if self.ended.is_some() {
+            return;
+        }
+        match outcome {
+            Some(o) => self.mark_ended(&o.status, o.deviated),
+            None => self.mark_ended("interrupted", false),
+        }
+        self.pending = None;
+        self.flash = Some("The run has ended, but its end could not be saved in events.jsonl.".into());
+        if self.quit_after_run {
+            self.should_quit = true;
         }
     }
 
@@ -738,7 +766,7 @@ impl App {
                 self.stop.stop(StopRequest::halt(who, source, Some(why)));
                 self.stopped = true;
             } else {
-                let _ = self.rec.record(EventBody::Warning {
+                self.rec.record_or_flag(EventBody::Warning {
                     message: format!("{why}; the remaining decisions are taken unattended (rollbacks confirmed)"),
                 });
             }
@@ -1152,7 +1180,7 @@ impl App {
                 self.rec.suspend_clock();
                 let t = self.rec.t_plus();
                 self.suspended = Some((Instant::now(), t));
-                let _ = self.rec.record(EventBody::ClockSuspended { who: self.author.clone() });
+                self.rec.record_or_flag(EventBody::ClockSuspended { who: self.author.clone() });
                 self.flash = Some("Clock suspended: press p to resume.".into());
             }
             Some((since, _)) => {
@@ -1160,7 +1188,7 @@ impl App {
                 if self.pending_since.is_some() {
                     self.pending_suspended += since.elapsed().as_secs_f64();
                 }
-                let _ = self.rec.record(EventBody::ClockResumed { who: self.author.clone(), suspended: secs });
+                self.rec.record_or_flag(EventBody::ClockResumed { who: self.author.clone(), suspended: secs });
                 self.flash = Some(format!("Clock resumed after {:.0}s.", secs));
             }
         }
@@ -1196,8 +1224,12 @@ impl App {
                 let key = (name.clone(), state.to_string());
                 if elapsed >= at && !self.timebox_recorded.contains(&key) {
                     self.timebox_recorded.insert(key);
-                    let _ =
-                        self.rec.record(EventBody::Timebox { name: name.clone(), state: state.into(), limit, elapsed });
+                    self.rec.record_or_flag(EventBody::Timebox {
+                        name: name.clone(),
+                        state: state.into(),
+                        limit,
+                        elapsed,
+                    });
                 }
             }
         }

@@ -121,7 +121,7 @@ fn suspend_or_refuse(app: &mut App, what: &str) -> bool {
         app.flash = Some(format!(
             "{what}: not suspended while the run is active (STOP, safeguards and timeouts would freeze too). STOP or quit first."
         ));
-        let _ = app.rec.record(crate::session::event::EventBody::Warning {
+        app.rec.record_or_flag(crate::session::event::EventBody::Warning {
             message: format!("{what} ignored: the console is not suspended while a run is active"),
         });
         return false;
@@ -216,7 +216,7 @@ pub async fn run_console(
                     failed_draws += 1;
                     dirty = true;
                     if failed_draws == 1 {
-                        let _ = app.rec.record(crate::session::event::EventBody::Warning {
+                        app.rec.record_or_flag(crate::session::event::EventBody::Warning {
                             message: format!("the screen could not be drawn: {e}"),
                         });
                     }
@@ -339,6 +339,7 @@ pub async fn run_console(
                 while let Ok(u) = updates.try_recv() {
                     app.apply(u);
                 }
+                app.engine_finished(outcome.as_ref());
                 if app.quit_after_run {
                     app.should_quit = true;
                 }

@@ -29,7 +29,7 @@ impl App {
         match self.record_note(kind, marked, owner, due) {
             Ok(()) => {
                 let id = self.next_note_id.saturating_sub(1);
-                let _ = self.rec.record(EventBody::Warning {
+                self.rec.record_or_flag(EventBody::Warning {
                     message: format!(
                         "the note editor was open when {signal} arrived: its unfinished draft was saved as {kind} {id}"
                     ),

@@ -21,6 +21,9 @@ pub fn draw(f: &mut Frame, app: &App) -> Rect {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return small::draw(f, area, app);
     }
+    // Above every screen (taking a row from it, covering nothing), so
+    // nobody misses that the log is not being written.
+    let area = super::widgets::log_health::draw_banner(f, area, app);
     match app.screen {
         Screen::Run => run::draw(f, area, app),
         Screen::Timeline => timeline::draw(f, area, app),

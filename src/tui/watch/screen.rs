@@ -308,6 +308,10 @@ pub fn pull(w: &mut Watch, tail: &mut Tail, filter: &mut ParticipantFilter) -> b
                     w.apply(ev);
                 }
             }
+            if let Some(last) = tail.take_skipped().pop() {
+                w.app.flash = Some(last);
+                changed = true;
+            }
         }
         Err(e) => {
             w.app.flash = Some(format!("cannot read {}: {e}", tail.path().display()));

@@ -12,14 +12,25 @@ use std::path::{Path, PathBuf};
 pub struct Tail {
     path: PathBuf,
     offset: u64,
+    /// Complete lines read so far (the number of the last one).
+    lines: usize,
     /// Complete lines that were not events (reported, then skipped).
     pub bad_lines: usize,
+    /// Those not yet reported: (line number, why); see [`Tail::take_skipped`].
+    skipped: Vec<(usize, String)>,
 }
 
 impl Tail {
     /// Follow `path` from its beginning.
     pub fn new(path: &Path) -> Self {
-        Self { path: path.to_path_buf(), offset: 0, bad_lines: 0 }
+        Self { path: path.to_path_buf(), offset: 0, lines: 0, bad_lines: 0, skipped: Vec::new() }
+    }
+
+    /// The lines skipped since the last call, one warning each (as every
+    /// reader of a log words them).
+    pub fn take_skipped(&mut self) -> Vec<String> {
+        let path = self.path.clone();
+        self.skipped.drain(..).map(|(n, e)| crate::session::store::unreadable_line(&path, n, &e)).collect()
     }
 
     /// The file followed.
@@ -39,6 +50,10 @@ impl Tail {
         let len = f.metadata()?.len();
         if len < self.offset {
             self.offset = len;
+            // Line numbers go on from the new end, as the file now has them.
+            let mut kept = Vec::new();
+            (&mut f).take(len).read_to_end(&mut kept)?;
+            self.lines = kept.iter().filter(|b| **b == b'\n').count();
         }
         if len == self.offset {
             return Ok(Vec::new());
@@ -53,12 +68,16 @@ impl Tail {
         self.offset += last_nl as u64 + 1;
         let mut events = Vec::new();
         for line in buf[..last_nl].split(|b| *b == b'\n') {
+            self.lines += 1;
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             match serde_json::from_slice::<Event>(line) {
                 Ok(ev) => events.push(ev),
-                Err(_) => self.bad_lines += 1,
+                Err(e) => {
+                    self.bad_lines += 1;
+                    self.skipped.push((self.lines, e.to_string()));
+                }
             }
         }
         Ok(events)
@@ -90,5 +109,9 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].body, EventBody::SessionEnded);
         assert_eq!(tail.bad_lines, 1);
+        let warned = tail.take_skipped();
+        assert_eq!(warned.len(), 1);
+        assert!(warned[0].contains("events.jsonl:3: unreadable line skipped"), "{warned:?}");
+        assert!(tail.take_skipped().is_empty());
     }
 }

@@ -72,6 +72,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         }
         used += len;
     };
+    if let Some(msg) = super::log_health::footer_text(&app.log_health()) {
+        let text = format!("{msg}  ");
+        let len = text.chars().count();
+        push(vec![Span::styled(text, th.bad())], len, &mut rows);
+    }
     if let Some(msg) = &app.flash {
         let text = format!("{msg}  ");
         let len = text.chars().count();

@@ -28,6 +28,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Span::styled(format!(" {status} "), if bad { th.bad() } else { th.ok() }),
         Span::styled(format!("│ {} ", t_plus(app.suspended.map_or(app.t_plus, |(_, t)| t))), th.active()),
     ];
+    if let Some(lost) = super::log_health::header_badge(&app.log_health()) {
+        spans.push(Span::styled(format!("│ {lost} "), th.bad()));
+    }
     if let Some(limit) = app.gameday_duration {
         let t = app.suspended.map_or(app.t_plus, |(_, t)| t);
         let left = limit - t;

@@ -2,6 +2,7 @@
 pub mod footer;
 pub mod header;
 pub mod log;
+pub mod log_health;
 pub mod modal;
 pub mod safeguards;
 pub mod step_card;

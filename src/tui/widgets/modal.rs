@@ -33,15 +33,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Modal::Override(t) => editor(f, area, "Start anyway — reason (recorded)", t, app),
         Modal::Debrief(d) => editor(f, area, &d.title(), d.text(), app),
         Modal::QuitConfirm => {
-            let r = centered(area, 60, 6);
-            f.render_widget(Clear, r);
-            let p = Paragraph::new(vec![
+            let mut lines = vec![
                 Line::from("A run is still active."),
                 Line::from("y: STOP it, play the rollbacks, then quit."),
                 Line::from("Any other key: keep going."),
-            ])
-            .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL).title(" Quit? ").border_style(app.theme.bad()));
+            ];
+            if let Some(lost) = app.log_health().summary() {
+                lines.push(Line::styled(lost, app.theme.bad()));
+            }
+            // Room for the loss summary to wrap onto a few lines.
+            let h = if lines.len() > 3 { 10 } else { 6 };
+            let r = centered(area, 60, h);
+            f.render_widget(Clear, r);
+            let p = Paragraph::new(lines)
+                .wrap(Wrap { trim: true })
+                .block(Block::default().borders(Borders::ALL).title(" Quit? ").border_style(app.theme.bad()));
             f.render_widget(p, r);
         }
         Modal::Note(ed) => {
