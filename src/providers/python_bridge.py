@@ -36,6 +36,12 @@ def encode(o):
         return f"An exception was raised: {o.__class__.__name__}('{o}')"
     return repr(o)
 
+# `chaos` is a script, so the working directory is not on its module path;
+# `python -c` puts it first on ours: take it off, so the same modules load.
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    sys.path.pop(0)
+
+
 def main():
     req = json.load(sys.stdin)
     out_path = os.environ["GAMEDAY_BRIDGE_RESULT"]
