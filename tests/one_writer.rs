@@ -66,7 +66,7 @@ fn resume_of_a_live_console_session_is_refused_and_leaves_its_step_running() {
     let started = sandbox::wait_event(&session, "the step's process", |e| kind(e) == "process_started");
     let pgid = started["pgid"].as_u64().and_then(|p| u32::try_from(p).ok()).expect("pgid");
     let shell = tmux.pane_pid();
-    let console = wait::until("the console", wait::DEFAULT, || procs::child_named(shell, "gameday"), || String::new());
+    let console = wait::until("the console", wait::DEFAULT, || procs::child_named(shell, "gameday"), String::new);
 
     // By name (the path) and by default (the newest unfinished session).
     let by_path = gameday(&sb, &["resume", "--headless", &session.display().to_string()]);

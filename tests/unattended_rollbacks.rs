@@ -90,7 +90,7 @@ fn wait_dead(pid: u32, session: &Path) {
 /// by nobody at the keyboard, and the run recorded `stops` STOP events.
 fn assert_rolled_back_unattended(s: &Stopped, stops: usize) {
     let dump = || sandbox::dump_events(&s.session);
-    wait::until("the rollback's marker file", Duration::from_secs(10), || s.marker.exists().then_some(()), || dump());
+    wait::until("the rollback's marker file", Duration::from_secs(10), || s.marker.exists().then_some(()), dump);
     let evs = events(&s.session);
     let decision = evs
         .iter()

@@ -81,6 +81,9 @@ cases! {
     control_ref_without_provider: "control-ref-without-provider" => Some("Control 'r' must have a `provider` property");
     jsonpath_single_quotes: "jsonpath-single-quotes" => Some("hypothesis probe tolerance JSON path $['a'] is invalid");
     secrets_before_hypothesis: "secrets-before-hypothesis" => Some("Secrets make reference to an environment key that does not exist: NOPE_NOT_SET");
+    // A tolerance probe is validated as any activity: `value` is added only when it runs.
+    tolerance_probe_value_required: "tolerance-probe-value-required" => Some("required argument 'value' is missing from activity 'collapse_rfc2231_value'");
+    tolerance_probe_without_value: "tolerance-probe-without-value" => None;
     valid: "valid" => None;
     valid_edge: "valid-edge" => None;
     deprecated_dict_arguments: "deprecated-dict-arguments" => None;

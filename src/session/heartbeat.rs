@@ -8,7 +8,7 @@
 //! would bury the record and cost an fsync each. A plain thread beats, so
 //! a busy async runtime never looks like a dead console; a stopped or dead
 //! process stops beating, which is exactly what watchers must see.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 /// File name inside the session directory.
@@ -35,7 +35,7 @@ pub fn start(session: &Path) {
 
 /// One beat: the pid and the time, written whole (temp file and rename) so
 /// a reader never sees half of it. Not fsync'd: it only needs to be recent.
-fn beat(dir: &PathBuf) {
+fn beat(dir: &Path) {
     let text = format!("{{\"pid\":{},\"at\":\"{}\"}}\n", std::process::id(), crate::timefmt::iso(&chrono::Utc::now()));
     let tmp = dir.join(".heartbeat.tmp");
     if std::fs::write(&tmp, text).is_ok() {
@@ -69,7 +69,7 @@ mod tests {
     fn a_fresh_beat_is_not_silence_and_an_old_one_is() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(silence(dir.path()), None, "no heartbeat at all is not silence");
-        beat(&dir.path().to_path_buf());
+        beat(dir.path());
         assert_eq!(silence(dir.path()), None);
         let old = SystemTime::now() - Duration::from_secs(30);
         let f = std::fs::File::options().write(true).open(dir.path().join(HEARTBEAT)).unwrap();

@@ -87,7 +87,7 @@ pub fn check(activity: &Value, role: Role, ctx: &mut Ctx) -> Check {
     check_common(act, &name)?;
 
     match provider_type {
-        "python" => check_python(act, provider, &name, role, ctx)?,
+        "python" => check_python(act, provider, &name, ctx)?,
         "process" => check_process(provider, &name)?,
         "prometheus" => {
             if let Err(m) = crate::providers::prometheus::validate(provider, &name) {
@@ -148,13 +148,7 @@ fn pause_is_valid(pause: &Value) -> bool {
     }
 }
 
-fn check_python(
-    act: &Map<String, Value>,
-    provider: &Map<String, Value>,
-    name: &str,
-    role: Role,
-    ctx: &mut Ctx,
-) -> Check {
+fn check_python(act: &Map<String, Value>, provider: &Map<String, Value>, name: &str, ctx: &mut Ctx) -> Check {
     let Some(module) = provider.get("module").filter(|m| truthy(m)) else {
         return fail("a Python activity must have a module path");
     };
@@ -164,7 +158,9 @@ fn check_python(
     let (Some(module), Some(func)) = (module.as_str(), func.as_str()) else {
         return fail(format!("the module and function of python activity '{name}' must be strings"));
     };
-    let mut args: Vec<String> = match provider.get("arguments") {
+    // A tolerance probe is bound as written too: chaos adds `value` only
+    // when it runs the probe, so validation neither needs nor allows it.
+    let args: Vec<String> = match provider.get("arguments") {
         None => Vec::new(),
         Some(Value::Object(args)) => args.keys().cloned().collect(),
         Some(other) => {
@@ -174,9 +170,6 @@ fn check_python(
             ));
         }
     };
-    if role == Role::Tolerance && !args.iter().any(|a| a == "value") {
-        args.push("value".to_string());
-    }
     let query = Query::Activity { module: module.to_string(), func: func.to_string(), args };
     let found = match ctx.ask(query) {
         None => return Ok(()),
