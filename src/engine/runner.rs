@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 /// How the run ended.
@@ -625,9 +626,11 @@ impl Engine {
                     Gated::Go { activity, skip, manual_result } => {
                         let me = Arc::clone(self);
                         let c = cancel.clone();
+                        let (tx, has_started) = oneshot::channel();
                         background.push(tokio::spawn(async move {
-                            me.run_decided(Phase::Method, i, activity, skip, manual_result, &c, false).await
+                            me.run_decided(Phase::Method, i, activity, skip, manual_result, &c, false, Some(tx)).await
                         }));
+                        let _ = has_started.await;
                     }
                     Gated::Done(Ran::Interrupted | Ran::NotStarted) => {
                         result = Err(Halt::Interrupted);
@@ -715,9 +718,12 @@ impl Engine {
                     Gated::Go { activity, skip, manual_result } => {
                         let me = Arc::clone(self);
                         let c = cancel.clone();
+                        let (tx, has_started) = oneshot::channel();
                         background.push(tokio::spawn(async move {
-                            me.run_decided(Phase::Rollbacks, i, activity, skip, manual_result, &c, false).await
+                            me.run_decided(Phase::Rollbacks, i, activity, skip, manual_result, &c, false, Some(tx))
+                                .await
                         }));
+                        let _ = has_started.await;
                     }
                     Gated::Done(Ran::Interrupted | Ran::NotStarted) => {
                         self.set_status("interrupted");
@@ -939,7 +945,7 @@ impl Engine {
         match self.gate(phase, index, raw).await {
             Gated::Done(ran) => ran,
             Gated::Go { activity, skip, manual_result } => {
-                self.run_decided(phase, index, activity, skip, manual_result, cancel, check).await
+                self.run_decided(phase, index, activity, skip, manual_result, cancel, check, None).await
             }
         }
     }
@@ -956,7 +962,17 @@ impl Engine {
         manual_result: Option<Decision>,
         cancel: &CancellationToken,
         check: bool,
+        mut started: Option<oneshot::Sender<()>>,
     ) -> Ran {
+        // A background step tells the loop that spawned it when it has
+        // started (or begun its pause), so the journal lists runs in the
+        // order they started, as chaos does; dropping the sender on an early
+        // return tells it too.
+        let mut tell_started = move || {
+            if let Some(tx) = started.take() {
+                let _ = tx.send(());
+            }
+        };
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or("").to_string();
         let manual = kind == "manual";
         // An activity-level `dry` replaces the run's dry mode (and, not being
@@ -978,14 +994,17 @@ impl Engine {
         let pause_allowed = dry != Some(Dry::Pause) && !is_dry;
         if let Some(before) = pauses.get("before")
             && pause_allowed
-            && !self.pause(before, cancel).await
         {
-            return Ran::NotStarted;
+            tell_started();
+            if !self.pause(before, cancel).await {
+                return Ran::NotStarted;
+            }
         }
         let run = self.next_run.fetch_add(1, Ordering::SeqCst);
         let start = Utc::now();
         let clock = Instant::now();
         self.record(EventBody::ActivityStarted { run, phase, index, activity: activity.clone(), start: iso(&start) });
+        tell_started();
         let refused = if is_dry { None } else { self.needs_lost_secret(&activity) };
         let result = if is_dry {
             Ok(Value::Null)
