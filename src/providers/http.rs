@@ -192,6 +192,18 @@ async fn send_once(req: &Request, client: &reqwest::Client) -> Result<reqwest::R
     rb.send().await
 }
 
+/// What `requests` (urllib3's `Retry`) retries when `max_retries` is set: a
+/// connection that could not be made, and — for the methods it deems
+/// idempotent — one that was dropped before a response came back. Never a
+/// timeout: the activity's `timeout` bounds the whole call.
+fn retryable(e: &reqwest::Error, method: &str) -> bool {
+    const IDEMPOTENT: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "PUT", "TRACE"];
+    if e.is_timeout() {
+        return false;
+    }
+    e.is_connect() || (e.is_request() && IDEMPOTENT.contains(&method.to_ascii_uppercase().as_str()))
+}
+
 /// Run an http activity.
 pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Result<Value, ProviderError> {
     let req = request(provider, &ctx.scope);
@@ -215,7 +227,7 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
         let resp = loop {
             match send_once(&req, &client).await {
                 Ok(r) => break r,
-                Err(e) if e.is_connect() && attempt < req.max_retries => attempt += 1,
+                Err(e) if attempt < req.max_retries && retryable(&e, &req.method) => attempt += 1,
                 Err(e) if e.is_timeout() => {
                     return Err(ProviderError::Failed("activity took too long to complete".into()));
                 }
