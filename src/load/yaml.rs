@@ -62,6 +62,10 @@ fn to_load_error(origin: &str, text: &str, e: &Error) -> LoadError {
     if let Error::UnsupportedTag { tag, .. } = inner {
         // serde-saphyr points at the tagged node; the tag itself is clearer.
         column = start_of(source_line, tag, column).unwrap_or(column);
+    } else if message.contains("mapping values are not allowed in this context") {
+        // PyYAML's words, which `chaos validate` prints: the same sentence
+        // in both tools (the excerpt below it shows where).
+        message = "Failed parsing YAML experiment: mapping values are not allowed here".into();
     } else if message.contains("tabs disallowed") {
         message = "a tab is used for indentation here; YAML indentation must use spaces".into();
         if let Some(i) = source_line.chars().position(|c| c == '\t') {
@@ -184,6 +188,13 @@ mod tests {
             Err(LoadError::Syntax { line, column, message, .. }) => (line, column, message),
             other => panic!("expected a syntax error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_colon_in_a_plain_value_is_named_as_pyyaml_names_it() {
+        let (line, column, message) = err("title: t\ndescription: d: x\n");
+        assert_eq!((line, column), (2, 15));
+        assert_eq!(message, "Failed parsing YAML experiment: mapping values are not allowed here");
     }
 
     #[test]
