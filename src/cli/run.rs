@@ -76,6 +76,12 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         1
     })?;
     let python = args.python.clone().unwrap_or_else(|| "python3".into());
+    if args.no_validation
+        && let Err(e) = load::validate::check_shape(&loaded.doc)
+    {
+        line("ERROR", &format!("{}: {e}", loaded.origin));
+        return Err(1);
+    }
     if !args.no_validation {
         line("INFO", "Validating the experiment's syntax");
         let vopts = ValidateOptions { vars: vars.clone(), python: Some(python.clone()) };

@@ -990,6 +990,23 @@ impl Engine {
             let _ = self.hook(super::controls::Level::Activity, &activity, Some(&Value::Null)).await;
             return Ran::NotStarted;
         }
+        if let Some(p) = activity.get("pauses").filter(|p| !p.is_object()) {
+            // `pauses:` left empty (null) or not a mapping: Chaos Toolkit
+            // fails reading it before the activity starts and aborts the run.
+            let why = format!(
+                "activity '{}': `pauses` must be a mapping with `before` and/or `after` (in seconds), not {}; \
+                 the run is aborted here, as Chaos Toolkit aborts it",
+                activity.get("name").and_then(Value::as_str).unwrap_or(""),
+                match p {
+                    Value::Null => "empty",
+                    Value::Array(_) => "a list",
+                    Value::String(_) => "a string",
+                    _ => "a scalar",
+                }
+            );
+            self.record(EventBody::Warning { message: why.clone() });
+            return Ran::Crashed(why);
+        }
         let pauses = activity.get("pauses").map(|p| substitute(p, &self.scope())).unwrap_or(Value::Null);
         let pause_allowed = dry != Some(Dry::Pause) && !is_dry;
         if let Some(before) = pauses.get("before")

@@ -58,6 +58,15 @@ impl ValidationError {
 /// taken relative to the current directory). `Ok` carries warnings
 /// (deprecations, skipped controls). A playbook problem's message starts
 /// with its JSON pointer; use [`validate_loaded`] for file:line:column.
+/// The little that must hold even under `--no-validation` (see
+/// [`controls::shape`]).
+pub fn check_shape(doc: &Value) -> Result<(), String> {
+    match doc.as_object() {
+        Some(exp) => controls::shape(exp),
+        None => Ok(()),
+    }
+}
+
 pub fn validate(doc: &Value, opts: &ValidateOptions) -> Result<Vec<String>, ValidationError> {
     if crate::model::playbook::is_playbook(doc) {
         return validate_playbook(doc, std::path::Path::new("."), opts)

@@ -55,6 +55,24 @@ pub fn check(exp: &Map<String, Value>, ctx: &mut Ctx) -> Check {
     Ok(())
 }
 
+/// Only the shape that running needs: every `controls` key a list. Checked
+/// even under `--no-validation`, where Chaos Toolkit crashes on a mapping
+/// with a traceback and gameday would otherwise ignore the controls.
+pub fn shape(exp: &Map<String, Value>) -> Result<(), String> {
+    let mut declared: Vec<&Value> = Vec::new();
+    let mut all = || -> Check {
+        collect(exp.get("controls"), "the experiment", &mut declared)?;
+        if let Some(hypo) = exp.get("steady-state-hypothesis") {
+            collect(hypo.get("controls"), "the steady-state-hypothesis", &mut declared)?;
+        }
+        for activity in all_activities(exp) {
+            collect(activity.get("controls"), "an activity", &mut declared)?;
+        }
+        Ok(())
+    };
+    all().map_err(|e| e.message)
+}
+
 /// Add the controls of one place; they must come as a list.
 fn collect<'a>(controls: Option<&'a Value>, place: &str, into: &mut Vec<&'a Value>) -> Check {
     match controls {
