@@ -97,7 +97,11 @@ fn assert_family_gone_within_2s(marker: &str, how: &str) {
                 format!("{p}: {}", stat.trim())
             })
             .collect();
-        assert!(Instant::now() < deadline, "{how}: processes of the step outlived gameday by 2 s:\n{}", described.join("\n"));
+        assert!(
+            Instant::now() < deadline,
+            "{how}: processes of the step outlived gameday by 2 s:\n{}",
+            described.join("\n")
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -261,7 +265,8 @@ fn activities_are_spawned_without_a_plain_fork_of_gameday() {
     }
     // gameday itself: plain forks (no CLONE_VM) at most once, before any thread.
     let own = &all[&gameday_pid].created;
-    let plain: Vec<usize> = own.iter().enumerate().filter(|(_, (f, _))| !f.contains("CLONE_VM")).map(|(i, _)| i).collect();
+    let plain: Vec<usize> =
+        own.iter().enumerate().filter(|(_, (f, _))| !f.contains("CLONE_VM")).map(|(i, _)| i).collect();
     assert!(plain.len() <= 1, "gameday forked itself {} times: {own:?}", plain.len());
     if let Some(&at) = plain.first() {
         assert!(
