@@ -275,3 +275,78 @@ fn activities_are_spawned_without_a_plain_fork_of_gameday() {
         );
     }
 }
+
+fn journal_of(sb: &Sandbox) -> Value {
+    let text = std::fs::read_to_string(sb.path().join("journal.json")).expect("journal written");
+    serde_json::from_str(&text).expect("journal parses")
+}
+
+/// A timeout still kills the step's whole family (grandchild and `setsid`
+/// daemon) while gameday goes on, and the spawner ends with gameday.
+#[test]
+fn a_timeout_kills_the_family_while_gameday_runs_and_the_spawner_ends_with_it() {
+    let sb = Sandbox::new();
+    let marker = marker("timeout");
+    let _guard = MarkerGuard(marker.clone());
+    let mut step = family_step(&marker);
+    step["provider"]["timeout"] = json!(1.0);
+    let then =
+        json!({"type": "action", "name": "then", "provider": {"type": "process", "path": "sleep", "arguments": "3"}});
+    let doc = json!({"version": "1.0.0", "title": "t", "description": "d", "method": [step, then]});
+    let exp = sb.experiment("experiment.json", &doc);
+    let mut child = headless(&sb, &exp).spawn().expect("start gameday");
+    let gameday = child.id();
+    wait_family(&marker);
+    let spawner = procs::child_named(gameday, "gameday-spawner").expect("gameday's spawner child");
+    wait::until(
+        "the timed-out family to be killed",
+        Duration::from_secs(5),
+        || pids_with(&marker).is_empty().then_some(()),
+        || format!("left: {:?}", pids_with(&marker)),
+    );
+    assert!(procs::alive(gameday), "the family must be killed by the timeout, not by gameday's end");
+    let status = child.wait().expect("wait gameday");
+    assert!(status.success(), "{status:?}");
+    wait::until(
+        "the spawner to end with gameday",
+        Duration::from_secs(2),
+        || (!procs::alive(spawner)).then_some(()),
+        || format!("spawner {spawner}: {:?}", procs::stat(spawner)),
+    );
+    let j = journal_of(&sb);
+    let first = &j["run"][0];
+    assert_eq!(first["status"], "failed", "{first:#}");
+    assert!(first["exception"].to_string().contains("took too long"), "{first:#}");
+    assert_eq!(j["run"][1]["status"], "succeeded", "{j:#}");
+}
+
+/// What a process reports is what it was before the spawner: exit codes,
+/// death by a signal as a negative status, both streams, gameday's
+/// environment — the one it was started with and the variables a
+/// `--var-file` adds after the spawner was forked — and its directory.
+#[test]
+fn exit_status_streams_environment_and_directory_are_kept() {
+    let sb = Sandbox::new();
+    let argv = |name: &str, script: &str| json!({"type": "action", "name": name, "provider": {"type": "process", "path": "sh", "arguments": ["-c", script]}});
+    let doc = json!({
+        "version": "1.0.0", "title": "t", "description": "d",
+        "method": [
+            argv("code", "echo out; echo err >&2; exit 3"),
+            argv("signal", "kill -9 $$"),
+            argv("env", "echo \"$GDO_FROM_CALLER\"; echo \"$GDO_FROM_FILE\"; pwd"),
+        ],
+    });
+    let exp = sb.experiment("experiment.json", &doc);
+    let vars = sb.path().join("vars.env");
+    std::fs::write(&vars, "GDO_FROM_FILE=read later\n").expect("var file");
+    let mut cmd = headless(&sb, &exp);
+    cmd.arg("--var-file").arg(&vars).env("GDO_FROM_CALLER", "handed down");
+    let status = cmd.status().expect("run gameday");
+    assert!(status.success(), "{status:?}");
+    let j = journal_of(&sb);
+    let out = |i: usize| j["run"][i]["output"].clone();
+    assert_eq!(out(0), json!({"status": 3, "stdout": "out\n", "stderr": "err\n"}));
+    assert_eq!(out(1)["status"], -9, "{:#}", out(1));
+    let dir = sb.path().canonicalize().expect("sandbox path");
+    assert_eq!(out(2)["stdout"], format!("handed down\nread later\n{}\n", dir.display()), "{:#}", out(2));
+}
