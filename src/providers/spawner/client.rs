@@ -33,6 +33,10 @@ pub struct Client {
     reader: std::sync::Once,
 }
 
+/// How long a spawn request may wait for the spawner's answer (normally
+/// well under a millisecond).
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `Err` when starting the spawner failed (the reason, for a warning).
 static CLIENT: OnceLock<Result<Client, String>> = OnceLock::new();
 
@@ -114,10 +118,24 @@ impl Client {
             self.dead.store(true, Ordering::SeqCst);
             return Err(SpawnError::Gone);
         }
-        match rx.recv() {
+        // Bounded, so a spawner stopped by someone cannot hang gameday; it
+        // is not taken as gone then: the child may yet start, and starting
+        // it a second time (an action!) would be worse than failing this one.
+        match rx.recv_timeout(ANSWER_WITHIN) {
             Ok(Ok(started)) => Ok(started),
             Ok(Err(errno)) => Err(SpawnError::Os(std::io::Error::from_raw_os_error(errno))),
-            Err(_) => Err(SpawnError::Gone),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                lock(&self.pending).remove(&id);
+                Err(SpawnError::Os(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "the process spawner (pid {}) did not answer within {} s",
+                        self.pid,
+                        ANSWER_WITHIN.as_secs()
+                    ),
+                )))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(SpawnError::Gone),
         }
     }
 
@@ -172,8 +190,14 @@ impl Client {
                 // (which the spawner sends later) always finds its receiver.
                 let (tx, rx) = oneshot::channel();
                 lock(&self.exits).insert(pid, tx);
-                if let Some(waiter) = lock(&self.pending).remove(&id) {
-                    let _ = waiter.send(Ok((pid, rx)));
+                let waiter = lock(&self.pending).remove(&id);
+                match waiter {
+                    Some(waiter) => {
+                        let _ = waiter.send(Ok((pid, rx)));
+                    }
+                    // Its request gave up waiting (and failed): nobody
+                    // would watch this child.
+                    None => self.kill(pid, libc::SIGKILL),
                 }
             }
             Reply::Failed { id, errno } => {
