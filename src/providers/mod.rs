@@ -5,6 +5,7 @@ pub mod proc_tree;
 pub mod process;
 pub mod prometheus;
 pub mod python;
+pub mod spawner;
 pub mod which;
 
 use crate::engine::substitute::Scope;

@@ -3,7 +3,8 @@
 //! cannot reach those). Linux: gameday becomes a child subreaper, so an
 //! orphaned descendant is reparented to gameday instead of init and stays
 //! in reach; `/proc/*/stat` gives the tree. Elsewhere only the process
-//! group is killed.
+//! group is killed. Activities started by the spawner (`super::spawner`)
+//! are adopted by it instead, and reaped there.
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -71,13 +72,14 @@ fn snapshot() -> Vec<Stat> {
         .collect()
 }
 
-/// Whether gameday has no child process at all, living or zombie, read
-/// from `/proc/self/task/*/children`; `None` when the kernel does not offer
-/// those files (then only a full scan can tell).
-fn no_children() -> Option<bool> {
+/// Whether process `proc_dir` (`/proc/self`, `/proc/<pid>`) has no child
+/// process at all, living or zombie, read from its `task/*/children`;
+/// `None` when the kernel does not offer those files (then only a full
+/// scan can tell).
+fn no_children(proc_dir: &std::path::Path) -> Option<bool> {
     use std::io::Read;
     let mut buf = String::new();
-    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+    for task in std::fs::read_dir(proc_dir.join("task")).ok()?.flatten() {
         buf.clear();
         std::fs::File::open(task.path().join("children")).ok()?.read_to_string(&mut buf).ok()?;
         if !buf.trim().is_empty() {
@@ -113,6 +115,50 @@ fn family(all: &[Stat], pgid: i32, known: &HashSet<Proc>) -> Vec<Stat> {
     all.iter().filter(|s| members.contains(&s.pid)).copied().collect()
 }
 
+/// Who adopts an activity's orphaned descendants: gameday itself (children
+/// it started directly, see [`become_subreaper`]) or the spawner that
+/// started the activity (`super::spawner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reaper {
+    #[default]
+    Gameday,
+    Spawner {
+        pid: i32,
+        subreaper: bool,
+    },
+}
+
+impl Reaper {
+    fn pid(self) -> i32 {
+        match self {
+            Reaper::Gameday => std::process::id() as i32,
+            Reaper::Spawner { pid, .. } => pid,
+        }
+    }
+
+    /// Whether orphans certainly go to it (it is a child subreaper).
+    fn adopts_orphans(self) -> bool {
+        match self {
+            Reaper::Gameday => SUBREAPER.load(std::sync::atomic::Ordering::SeqCst),
+            Reaper::Spawner { subreaper, .. } => subreaper,
+        }
+    }
+
+    fn childless(self) -> Option<bool> {
+        match self {
+            Reaper::Gameday => no_children(std::path::Path::new("/proc/self")),
+            Reaper::Spawner { pid, .. } => no_children(&std::path::Path::new("/proc").join(pid.to_string())),
+        }
+    }
+}
+
+/// The children of this process now, living or zombie (the spawner's
+/// families when it is the caller).
+pub fn own_children() -> HashSet<Proc> {
+    let me = std::process::id() as i32;
+    snapshot().iter().filter(|s| s.ppid == me).map(Stat::proc).collect()
+}
+
 /// Whether gameday is its orphaned descendants' reaper (see [`become_subreaper`]).
 static SUBREAPER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -136,6 +182,7 @@ pub fn become_subreaper() {
 #[derive(Debug, Default)]
 pub struct Family {
     pgid: i32,
+    reaper: Reaper,
     seen: HashSet<Proc>,
     /// Start time of the root (the group leader), once seen.
     root_start: Option<u64>,
@@ -145,8 +192,9 @@ pub struct Family {
 static LIVE_FAMILIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl Family {
-    /// The family of the root process `pgid` (which leads its own group).
-    pub fn new(pgid: u32) -> Self {
+    /// The family of the root process `pgid` (which leads its own group),
+    /// whose orphans go to `reaper`.
+    pub fn new(pgid: u32, reaper: Reaper) -> Self {
         LIVE_FAMILIES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let pgid = i32::try_from(pgid).unwrap_or(0);
         // The root was just started and has had no time to fork: only its
@@ -157,7 +205,7 @@ impl Family {
         } else {
             None
         };
-        Self { pgid, seen: HashSet::new(), root_start }
+        Self { pgid, reaper, seen: HashSet::new(), root_start }
     }
 
     /// Note who belongs to the family now.
@@ -173,13 +221,14 @@ impl Family {
     }
 
     /// Whether the family is certainly gone, known from two small reads
-    /// instead of a scan of every process: the group is empty and gameday
-    /// has no child at all. A live descendant outside the group would have
-    /// a dead parent somewhere above it, so it would now be gameday's child
-    /// (gameday being the subreaper). This is the common case: an activity
-    /// that ended on its own and left nothing behind.
+    /// instead of a scan of every process: the group is empty and its
+    /// reaper (gameday or the spawner) has no child at all. A live
+    /// descendant outside the group would have a dead parent somewhere
+    /// above it, so it would now be the reaper's child (the reaper being a
+    /// subreaper). This is the common case: an activity that ended on its
+    /// own and left nothing behind.
     pub fn nothing_left(&self) -> bool {
-        SUBREAPER.load(std::sync::atomic::Ordering::SeqCst) && group_empty(self.pgid) && no_children() == Some(true)
+        self.reaper.adopts_orphans() && group_empty(self.pgid) && self.reaper.childless() == Some(true)
     }
 
     /// Kill the whole family (see [`kill_family`]). A descendant that left
@@ -192,7 +241,7 @@ impl Family {
         if LIVE_FAMILIES.load(std::sync::atomic::Ordering::SeqCst) == 1
             && let Some(root_start) = self.root_start
         {
-            known.extend(adopted_escapers(&snapshot(), root_start));
+            known.extend(adopted_escapers(&snapshot(), root_start, self.reaper.pid()));
         }
         kill_family(self.pgid, &known)
     }
@@ -204,14 +253,14 @@ impl Drop for Family {
     }
 }
 
-/// Orphans reparented to gameday that lead a session of their own and
+/// Orphans reparented to `reaper` that lead a session of their own and
 /// started no earlier than `since` — dead ones too, to be reaped. (gameday
-/// starts its own children in its session, so none of them is taken.)
-fn adopted_escapers(all: &[Stat], since: u64) -> Vec<Proc> {
-    let me = std::process::id() as i32;
+/// and the spawner start their children in gameday's session, so none of
+/// those is taken.)
+fn adopted_escapers(all: &[Stat], since: u64, reaper: i32) -> Vec<Proc> {
     let my_session = nix::unistd::getsid(None).map(|p| p.as_raw()).unwrap_or(0);
     all.iter()
-        .filter(|s| s.ppid == me && s.sid == s.pid && s.sid != my_session && s.start >= since)
+        .filter(|s| s.ppid == reaper && s.sid == s.pid && s.sid != my_session && s.start >= since)
         .map(Stat::proc)
         .collect()
 }

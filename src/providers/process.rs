@@ -3,11 +3,11 @@
 //! process group so that a timeout or STOP kills it and everything it
 //! spawned; descendants that leave the group (`setsid`) are tracked and
 //! killed too (see [`super::proc_tree`]).
+use super::spawner::Io;
 use super::{Context, LiveSink, OUTPUT_CAP, ProviderError, Stream, TRUNCATED_MARK};
 use crate::engine::pyvalue::py_str;
 use crate::engine::substitute::substitute;
 use serde_json::{Value, json};
-use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
@@ -69,9 +69,10 @@ fn timeout_of(provider: &Value) -> Option<Duration> {
     provider.get("timeout").and_then(Value::as_f64).filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64)
 }
 
-/// Ask Linux to kill the child if gameday itself dies (even by SIGKILL), so
-/// no activity outlives the console; a resumed session kills the rest of
-/// the group from the recorded group id.
+/// For a child gameday starts itself (no spawner, see [`super::spawner`]):
+/// ask Linux to kill it if gameday dies (even by SIGKILL); only the child
+/// itself, not what it started. A resumed session kills the rest of the
+/// group from the recorded group id.
 pub fn die_with_parent(cmd: &mut Command) {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
@@ -156,27 +157,28 @@ fn decode(bytes: Vec<u8>) -> String {
 /// Run a process activity.
 pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Result<Value, ProviderError> {
     let cmdline = command_line(provider, &ctx.scope)?;
-    let mut cmd = match &cmdline {
+    let cmd = match &cmdline {
         CommandLine::Shell(s) => {
-            let mut c = Command::new("/bin/sh");
+            let mut c = std::process::Command::new("/bin/sh");
             c.arg("-c").arg(s);
             c
         }
         CommandLine::Argv(v) => {
-            let mut c = Command::new(&v[0]);
+            let mut c = std::process::Command::new(&v[0]);
             c.args(&v[1..]);
             c
         }
     };
     // stdin is never the terminal: the console owns it.
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0).kill_on_drop(true);
-    die_with_parent(&mut cmd);
-    super::proc_tree::become_subreaper();
+    let spawned = super::spawner::spawn(cmd, [Io::Null, Io::Piped, Io::Piped]);
+    if let Some(warning) = super::spawner::take_warning() {
+        ctx.live.warn(&warning);
+    }
     let mut child =
-        cmd.spawn().map_err(|e| ProviderError::Failed(format!("could not start {}: {e}", cmdline.display())))?;
-    let pgid = child.id().unwrap_or(0);
+        spawned.map_err(|e| ProviderError::Failed(format!("could not start {}: {e}", cmdline.display())))?;
+    let pgid = child.id();
     ctx.live.spawned(pgid);
-    let mut family = super::proc_tree::Family::new(pgid);
+    let mut family = super::proc_tree::Family::new(pgid, child.reaper());
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let live = ctx.live;

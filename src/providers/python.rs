@@ -2,13 +2,12 @@
 //! through a small embedded bridge, so the Chaos Toolkit driver ecosystem a
 //! user has installed keeps working. Arguments, configuration and secrets are
 //! passed as Chaos Toolkit passes them.
+use super::spawner::Io;
 use super::{Context, ProviderError, Stream};
 use crate::engine::pyvalue::py_truthy;
 use crate::engine::substitute::substitute;
 use serde_json::{Map, Value, json};
-use std::process::Stdio;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::Command;
 
 const BRIDGE: &str = include_str!("python_bridge.py");
 
@@ -41,31 +40,27 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
     let request = bridge_request(provider, &ctx.scope);
     let result_file = tempfile::NamedTempFile::new()
         .map_err(|e| ProviderError::Failed(format!("cannot create a temporary file: {e}")))?;
-    let mut cmd = Command::new(ctx.python);
-    super::process::die_with_parent(&mut cmd);
-    // As for process activities: whatever the driver starts, even a daemon
-    // that leaves the group, is found and ended with the activity.
-    super::proc_tree::become_subreaper();
-    let mut child = cmd
-        .arg("-c")
+    let mut cmd = std::process::Command::new(ctx.python);
+    cmd.arg("-c")
         .arg(BRIDGE)
         .env("GAMEDAY_BRIDGE_RESULT", result_file.path())
-        .env("GAMEDAY_PID", std::process::id().to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| {
-            ProviderError::Failed(format!(
-                "cannot start the Python interpreter '{}': {e} (set --python or `python` in the config file)",
-                ctx.python
-            ))
-        })?;
-    let pgid = child.id().unwrap_or(0);
+        // Where chaoslib's exit signals are passed on to (see the bridge).
+        .env("GAMEDAY_PID", std::process::id().to_string());
+    // As for process activities: whatever the driver starts, even a daemon
+    // that leaves the group, is found and ended with the activity.
+    let spawned = super::spawner::spawn(cmd, [Io::Piped, Io::Piped, Io::Piped]);
+    if let Some(warning) = super::spawner::take_warning() {
+        ctx.live.warn(&warning);
+    }
+    let mut child = spawned.map_err(|e| {
+        ProviderError::Failed(format!(
+            "cannot start the Python interpreter '{}': {e} (set --python or `python` in the config file)",
+            ctx.python
+        ))
+    })?;
+    let pgid = child.id();
     ctx.live.spawned(pgid);
-    let mut family = super::proc_tree::Family::new(pgid);
+    let mut family = super::proc_tree::Family::new(pgid, child.reaper());
     if let Some(mut stdin) = child.stdin.take() {
         let bytes = serde_json::to_vec(&request).unwrap_or_default();
         let _ = stdin.write_all(&bytes).await;

@@ -3,11 +3,11 @@
 //! time limit per call, and no panic when the process dies — a dead or stuck
 //! bridge only costs the controls, never the run.
 use super::Warn;
+use crate::providers::spawner::{self, Child, Io};
 use serde_json::{Value, json};
-use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::net::unix::pipe;
 use tokio::sync::Mutex;
 
 const SCRIPT: &str = include_str!("../../providers/control_bridge.py");
@@ -25,8 +25,8 @@ struct Live {
     child: Child,
     /// Forwards the interpreter's stderr; done once the pipe closes.
     output: Option<tokio::task::JoinHandle<()>>,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    stdin: pipe::Sender,
+    stdout: BufReader<pipe::Receiver>,
     pgid: u32,
 }
 
@@ -41,21 +41,17 @@ pub struct Bridge {
 impl Bridge {
     /// Start the interpreter. `None` (with a warning) when it cannot start.
     pub fn spawn(python: &str, timeout: Duration, warn: Warn) -> Option<Self> {
-        let mut cmd = Command::new(python);
-        crate::providers::process::die_with_parent(&mut cmd);
-        let spawned = cmd
-            .arg("-c")
-            .arg(SCRIPT)
-            // Where chaoslib's exit signals are passed on to (see the bridge).
-            .env("GAMEDAY_PID", std::process::id().to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own group: a Ctrl-C meant for the run must not kill the
-            // controls before their `after` hooks and cleanup have run.
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn();
+        let mut cmd = std::process::Command::new(python);
+        cmd.arg("-c").arg(SCRIPT);
+        // Where chaoslib's exit signals are passed on to (see the bridge).
+        cmd.env("GAMEDAY_PID", std::process::id().to_string());
+        // Its own group (as every spawned child): a Ctrl-C meant for the run
+        // must not kill the controls before their `after` hooks and cleanup
+        // have run.
+        let spawned = spawner::spawn(cmd, [Io::Piped, Io::Piped, Io::Piped]);
+        if let Some(warning) = spawner::take_warning() {
+            warn(warning);
+        }
         let mut child = match spawned {
             Ok(c) => c,
             Err(e) => {
@@ -65,7 +61,7 @@ impl Bridge {
                 return None;
             }
         };
-        let pgid = child.id().unwrap_or(0);
+        let pgid = child.id();
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             warn("the controls' Python process has no pipes; the controls are skipped".into());
             return None;
@@ -131,7 +127,7 @@ impl Bridge {
         };
         if let Some(mut dead) = guard.take() {
             crate::providers::process::kill_group(dead.pgid);
-            let _ = dead.child.start_kill();
+            dead.child.start_kill();
             let _ = dead.child.wait().await;
         }
         (self.warn)(format!(
@@ -149,7 +145,7 @@ impl Bridge {
         let _ = live.stdin.flush().await;
         drop(live.stdin);
         if tokio::time::timeout(Duration::from_secs(5), live.child.wait()).await.is_err() {
-            let _ = live.child.start_kill();
+            live.child.start_kill();
             let _ = live.child.wait().await;
         }
         crate::providers::process::kill_group(live.pgid);
