@@ -59,6 +59,14 @@ pub async fn follow(mut rx: UnboundedReceiver<Update>) {
                 line("INFO", "Steady state hypothesis is met!");
             }
             EventBody::Warning { message } => line("WARNING", &message),
+            // What a python activity printed reaches the terminal, as under
+            // `chaos run` (where the activity prints to the process's own
+            // streams); it is masked like every recorded text.
+            EventBody::ActivityPrinted { stdout, stderr, .. } => {
+                use std::io::Write;
+                let _ = std::io::stdout().write_all(stdout.as_bytes());
+                let _ = std::io::stderr().write_all(stderr.as_bytes());
+            }
             EventBody::Stop { who, source, reason } => {
                 let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
                 line("WARNING", &format!("Stopped by {who} ({source}){why}"));

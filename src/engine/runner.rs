@@ -109,6 +109,15 @@ impl LiveSink for Live<'_> {
     fn spawned(&self, pgid: u32) {
         self.rec.record_or_flag(EventBody::ProcessStarted { run: self.run, pgid });
     }
+    fn printed(&self, stdout: &str, stderr: &str) {
+        if !stdout.is_empty() || !stderr.is_empty() {
+            self.rec.record_or_flag(EventBody::ActivityPrinted {
+                run: self.run,
+                stdout: stdout.to_string(),
+                stderr: stderr.to_string(),
+            });
+        }
+    }
 }
 
 struct NoProbeTolerance;

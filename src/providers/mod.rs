@@ -5,6 +5,7 @@ pub mod proc_tree;
 pub mod process;
 pub mod prometheus;
 pub mod python;
+pub mod python_worker;
 pub mod spawner;
 pub mod which;
 
@@ -41,6 +42,8 @@ pub trait LiveSink: Send + Sync {
     fn warn(&self, message: &str);
     /// A process group was started (recorded so a resumed session can clean it up).
     fn spawned(&self, _pgid: u32) {}
+    /// What a python activity printed, once it has ended (kept in the log).
+    fn printed(&self, _stdout: &str, _stderr: &str) {}
 }
 
 /// A sink that drops everything (dynamic configuration, tests).

@@ -1,17 +1,15 @@
-//! The `python` provider: runs `module.func` in a real Python interpreter
-//! through a small embedded bridge, so the Chaos Toolkit driver ecosystem a
-//! user has installed keeps working. Arguments, configuration and secrets are
-//! passed as Chaos Toolkit passes them.
-use super::spawner::Io;
+//! The `python` provider: runs `module.func` in a real Python interpreter —
+//! the run's long-lived worker (see [`super::python_worker`]) — so the Chaos
+//! Toolkit driver ecosystem a user has installed keeps working, with its
+//! module state. Arguments, configuration and secrets are passed as Chaos
+//! Toolkit passes them.
+use super::python_worker::Msg;
 use super::{Context, ProviderError, Stream};
 use crate::engine::pyvalue::py_truthy;
 use crate::engine::substitute::substitute;
 use serde_json::{Map, Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const BRIDGE: &str = include_str!("python_bridge.py");
-
-/// The request handed to the bridge.
+/// The request handed to the worker.
 pub fn bridge_request(provider: &Value, scope: &crate::engine::substitute::Scope) -> Value {
     let mut arguments = provider.get("arguments").cloned().unwrap_or(Value::Object(Map::new()));
     if !scope.is_empty() && py_truthy(&arguments) {
@@ -35,84 +33,74 @@ pub fn bridge_request(provider: &Value, scope: &crate::engine::substitute::Scope
     })
 }
 
-/// Run a python activity.
+/// Run a python activity in the run's Python worker.
 pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderError> {
     let request = bridge_request(provider, &ctx.scope);
-    let result_file = tempfile::NamedTempFile::new()
-        .map_err(|e| ProviderError::Failed(format!("cannot create a temporary file: {e}")))?;
-    let mut cmd = std::process::Command::new(ctx.python);
-    cmd.arg("-c")
-        .arg(BRIDGE)
-        .env("GAMEDAY_BRIDGE_RESULT", result_file.path())
-        // Where chaoslib's exit signals are passed on to (see the bridge).
-        .env("GAMEDAY_PID", std::process::id().to_string());
-    // As for process activities: whatever the driver starts, even a daemon
-    // that leaves the group, is found and ended with the activity.
-    let spawned = super::spawner::spawn(cmd, [Io::Piped, Io::Piped, Io::Piped]);
-    if let Some(warning) = super::spawner::take_warning() {
-        ctx.live.warn(&warning);
-    }
-    let mut child = spawned.map_err(|e| {
-        ProviderError::Failed(format!(
-            "cannot start the Python interpreter '{}': {e} (set --python or `python` in the config file)",
-            ctx.python
-        ))
-    })?;
-    let pgid = child.id();
-    ctx.live.spawned(pgid);
-    let mut family = super::proc_tree::Family::new(pgid, child.reaper());
-    if let Some(mut stdin) = child.stdin.take() {
-        let bytes = serde_json::to_vec(&request).unwrap_or_default();
-        let _ = stdin.write_all(&bytes).await;
-    }
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
+    let worker = super::python_worker::get(ctx.python, ctx.live).await?;
+    ctx.live.spawned(worker.pgid());
+    let mut replies = worker.call(request).await?;
     let live = ctx.live;
-    let work = async {
-        let o = async {
-            let mut buf = String::new();
-            if let Some(s) = stdout.as_mut() {
-                let _ = s.read_to_string(&mut buf).await;
+    let mut printed = Printed::default();
+    let outcome = loop {
+        tokio::select! {
+            msg = replies.recv() => match msg {
+                Some(Msg::Output(stream, text)) => {
+                    live.output(stream, &text);
+                    printed.add(stream, &text);
+                }
+                Some(Msg::Done(result)) => break Ok(result),
+                Some(Msg::Gone(why)) => break Err(ProviderError::Crashed(why)),
+                None => break Err(ProviderError::Crashed("the Python worker ended".into())),
+            },
+            _ = ctx.cancel.cancelled() => {
+                // Python cannot stop a call from outside: the worker goes,
+                // with whatever it started; the next activity gets a new one.
+                worker.stop().await;
+                live.warn("the Python worker was stopped with this activity; the next python activity starts a new one");
+                break Err(ProviderError::Interrupted);
             }
-            live.output(Stream::Stdout, &buf);
-        };
-        let e = async {
-            let mut buf = String::new();
-            if let Some(s) = stderr.as_mut() {
-                let _ = s.read_to_string(&mut buf).await;
-            }
-            buf
-        };
-        let (_, err) = tokio::join!(o, e);
-        (child.wait().await, err)
-    };
-    let finished = tokio::select! {
-        r = work => Some(r),
-        _ = ctx.cancel.cancelled() => None,
-        never = super::process::track(&mut family) => match never {},
-    };
-    super::process::end_family(family).await;
-    let Some((status, stderr_text)) = finished else { return Err(ProviderError::Interrupted) };
-    let text = std::fs::read_to_string(result_file.path()).unwrap_or_default();
-    let outcome: Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(_) => {
-            let code = status.ok().and_then(|s| s.code()).unwrap_or(-1);
-            return Err(ProviderError::Crashed(format!(
-                "the Python bridge ended without a result (exit {code}): {}",
-                stderr_text.trim()
-            )));
         }
     };
-    if !stderr_text.is_empty() {
-        live.output(Stream::Stderr, &stderr_text);
+    let result = outcome.and_then(|outcome| {
+        if let Some(out) = outcome.get("output") {
+            return Ok(out.clone());
+        }
+        if let Some(msg) = outcome.get("failed").and_then(Value::as_str) {
+            // The traceback, as chaos logs it, goes with what was printed.
+            if let Some(tb) = outcome.get("traceback").and_then(Value::as_array) {
+                let text: String = tb.iter().filter_map(Value::as_str).collect();
+                live.output(Stream::Stderr, &text);
+                printed.add(Stream::Stderr, &text);
+            }
+            return Err(ProviderError::Failed(msg.to_string()));
+        }
+        let msg = outcome.get("crash").and_then(Value::as_str).unwrap_or("unknown error");
+        Err(ProviderError::Crashed(msg.to_string()))
+    });
+    live.printed(&printed.stdout, &printed.stderr);
+    result
+}
+
+/// What one call printed, kept up to the output cap per stream.
+#[derive(Default)]
+struct Printed {
+    stdout: String,
+    stderr: String,
+}
+
+impl Printed {
+    fn add(&mut self, stream: Stream, text: &str) {
+        let buf = if stream == Stream::Stderr { &mut self.stderr } else { &mut self.stdout };
+        let room = super::OUTPUT_CAP.saturating_sub(buf.len());
+        if room == 0 {
+            return;
+        }
+        if text.len() <= room {
+            buf.push_str(text);
+        } else {
+            let cut = (0..=room).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+            buf.push_str(&text[..cut]);
+            buf.push_str(super::TRUNCATED_MARK);
+        }
     }
-    if let Some(out) = outcome.get("output") {
-        return Ok(out.clone());
-    }
-    if let Some(msg) = outcome.get("failed").and_then(Value::as_str) {
-        return Err(ProviderError::Failed(msg.to_string()));
-    }
-    let msg = outcome.get("crash").and_then(Value::as_str).unwrap_or("unknown error");
-    Err(ProviderError::Crashed(msg.to_string()))
 }

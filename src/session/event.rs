@@ -169,6 +169,17 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         gameday: Option<Value>,
     },
+    /// What a python activity printed or logged (process activities keep
+    /// theirs in their output, as Chaos Toolkit does; a python activity's
+    /// output is its return value, so its prints are kept here). Bounded
+    /// like process output.
+    ActivityPrinted {
+        run: u64,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        stdout: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        stderr: String,
+    },
     /// A safeguard was checked.
     SafeguardCheck {
         name: String,

@@ -57,3 +57,30 @@ def leave(graceful=True):
 
     time.sleep(2)
     return "still here"
+
+
+_calls = {"n": 0}
+
+
+def count():
+    """Module state that must survive from one activity to the next, as
+    chaoslib's own `count_generator` fixture relies on."""
+    n = _calls["n"]
+    _calls["n"] += 1
+    return n
+
+
+def chatty(word="hello"):
+    """Prints, logs through chaostoolkit's logger, and returns."""
+    import logging
+
+    print(f"{word} from print")
+    logging.getLogger("chaostoolkit").info(f"{word} from the logger")
+    return word
+
+
+def slow(seconds=30):
+    import time
+
+    time.sleep(seconds)
+    return "woke"

@@ -1,0 +1,188 @@
+# gameday's Python worker: one long-lived interpreter per run, in which
+# python activities run the way chaoslib runs them in-process. Modules are
+# imported once and kept, so module state, cached clients and driver sessions
+# persist from one activity to the next, as under `chaos run`.
+#
+# Protocol, over the Unix socket named by GAMEDAY_WORKER_SOCKET, one JSON
+# object per line each way:
+#   in:  {"id": n, "module", "func", "arguments", "configuration", "secrets",
+#         "declares_secrets"}
+#   out: {"id": n, "stream": "stdout"|"stderr", "text": ...}   (live output)
+#        {"id": n, "result": {"output": ...} | {"failed": msg, "traceback": [...]}
+#                            | {"crash": msg}}
+# Each call runs in its own thread (background activities run at once, as in
+# chaos). What a call prints or logs through Python is sent as its own
+# output, at most GAMEDAY_OUTPUT_CAP bytes per call, then marked truncated;
+# what reaches the process's file descriptors directly (C extensions,
+# subprocesses) goes to the worker's stdout/stderr, which gameday reads too.
+import datetime
+import decimal
+import importlib
+import inspect
+import io
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import traceback
+import uuid
+
+# `chaos` is a script, so the working directory is not on its module path;
+# `python -c` puts it first on ours: take it off, so the same modules load.
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    sys.path.pop(0)
+
+CAP = int(os.environ.get("GAMEDAY_OUTPUT_CAP") or 8 * 1024 * 1024)
+TRUNCATED = "\n[gameday: output truncated]\n"
+
+_sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+_sock.connect(os.environ["GAMEDAY_WORKER_SOCKET"])
+_in = _sock.makefile("r", encoding="utf-8", errors="replace")
+_out = _sock.makefile("w", encoding="utf-8", errors="replace")
+_send_lock = threading.Lock()
+_local = threading.local()
+
+
+def _encode(o):
+    if isinstance(o, (datetime.datetime, datetime.date)):
+        return o.isoformat()
+    if isinstance(o, (uuid.UUID, decimal.Decimal)):
+        return str(o)
+    if isinstance(o, bytes):
+        return o.decode("utf-8", "replace")
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    if isinstance(o, Exception):
+        return f"An exception was raised: {o.__class__.__name__}('{o}')"
+    return repr(o)
+
+
+def _send(msg):
+    line = json.dumps(msg, default=_encode) + "\n"
+    with _send_lock:
+        _out.write(line)
+        _out.flush()
+
+
+class _CallStream(io.TextIOBase):
+    """sys.stdout / sys.stderr: text written by a call's thread is that
+    call's output; anything else goes where it went before."""
+
+    def __init__(self, name, fallback):
+        self.name = name
+        self.fallback = fallback
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        call = getattr(_local, "call", None)
+        if call is None:
+            return self.fallback.write(text)
+        if not text:
+            return 0
+        room = CAP - call["sent"]
+        if room <= 0:
+            if not call["truncated"]:
+                call["truncated"] = True
+                _send({"id": call["id"], "stream": self.name, "text": TRUNCATED})
+            return len(text)
+        piece = text if len(text) <= room else text[:room]
+        call["sent"] += len(piece)
+        _send({"id": call["id"], "stream": self.name, "text": piece})
+        if len(piece) < len(text) and not call["truncated"]:
+            call["truncated"] = True
+            _send({"id": call["id"], "stream": self.name, "text": TRUNCATED})
+        return len(text)
+
+    def flush(self):
+        if getattr(_local, "call", None) is None:
+            self.fallback.flush()
+
+
+sys.stdout = _CallStream("stdout", sys.__stdout__)
+sys.stderr = _CallStream("stderr", sys.__stderr__)
+
+# Drivers log through `logging` (chaostoolkit's own logger, logzero): shown
+# as the call's stderr, at INFO as on chaos's console.
+_handler = logging.StreamHandler(sys.stderr)
+_handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s] %(message)s", "%Y-%m-%d %H:%M:%S"))
+logging.getLogger().addHandler(_handler)
+logging.getLogger().setLevel(logging.INFO)
+
+
+def _forward_exit_signal(signum, _frame):
+    # chaoslib's exit_gracefully() / exit_ungracefully() signal their own
+    # process, which under `chaos run` is the run itself: pass it on.
+    target = int(os.environ.get("GAMEDAY_PID") or 0) or os.getppid()
+    try:
+        os.kill(target, signum)
+    except OSError:
+        pass
+
+
+for _s in ("SIGUSR1", "SIGUSR2"):
+    if hasattr(signal, _s):
+        signal.signal(getattr(signal, _s), _forward_exit_signal)
+
+
+def _run(req):
+    try:
+        mod = importlib.import_module(req["module"])
+        func = getattr(mod, req["func"])
+    except Exception as x:
+        return {"crash": traceback.format_exception_only(type(x), x)[0].strip()}
+    args = dict(req.get("arguments") or {})
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if req.get("declares_secrets") and "secrets" in params:
+        args["secrets"] = req.get("secrets") or {}
+    if "configuration" in params:
+        args["configuration"] = req.get("configuration") or {}
+    try:
+        result = func(**args)
+    except Exception as x:
+        return {
+            "failed": traceback.format_exception_only(type(x), x)[0].strip(),
+            "traceback": traceback.format_exception(type(x), x, x.__traceback__),
+        }
+    try:
+        json.dumps(result, default=_encode)
+    except Exception:
+        result = repr(result)
+    return {"output": result}
+
+
+def _call(req):
+    _local.call = {"id": req["id"], "sent": 0, "truncated": False}
+    try:
+        result = _run(req)
+    except BaseException as x:  # SystemExit, KeyboardInterrupt in a driver
+        result = {"crash": traceback.format_exception_only(type(x), x)[-1].strip()}
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        _local.call = None
+    _send({"id": req["id"], "result": result})
+
+
+def main():
+    for line in _in:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+        except ValueError:
+            continue
+        threading.Thread(target=_call, args=(req,), daemon=True).start()
+
+
+main()
