@@ -65,8 +65,9 @@ fn argv(path: String, items: &[Value]) -> Vec<String> {
     std::iter::once(path).chain(items.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).map(py_str)).collect()
 }
 
+/// A negative timeout is zero, as in Chaos Toolkit: the activity fails at once.
 fn timeout_of(provider: &Value) -> Option<Duration> {
-    provider.get("timeout").and_then(Value::as_f64).filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64)
+    provider.get("timeout").and_then(Value::as_f64).map(crate::model::duration::seconds_clamped)
 }
 
 /// Ask Linux to kill the child if gameday itself dies (even by SIGKILL), so
