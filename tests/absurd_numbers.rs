@@ -60,6 +60,7 @@ method:
   - type: manual
     name: look
     instructions: Look at the dashboard.
+    at: {at}
     timebox: {timebox}
 "#;
 
@@ -108,6 +109,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("process_timeout", "5"),
     ("http_timeout", "[1, 2]"),
     ("timebox", "5m"),
+    ("at", "T+5m"),
     ("probe_timeout", "5"),
 ];
 
@@ -157,6 +159,8 @@ const PLAYBOOK_CASES: &[Case] = &[
     case("timebox", "1.0e+20", TOO_LONG, Place::Value),
     case("timebox", "\"inf\"", "is not a duration", Place::Value),
     case("timebox", "[1.0e+19, 1.0e+19]", "expected a duration", Place::Value),
+    case("at", "T+169h", TOO_LONG, Place::Value),
+    case("at", "T+1e308", TOO_LONG, Place::Value),
     case("halt_timeout", "1.0e+308", TOO_LONG, Place::Value),
     case("halt_timeout", "\"1e308\"", "must be a number of seconds, not a string", Place::Value),
     case("halt_timeout", "1.0e+20", TOO_LONG, Place::Value),
@@ -331,6 +335,7 @@ fn a_week_is_accepted_everywhere() {
         ("when", "168h"),
         ("every", "604800"),
         ("timebox", "\"604800\""),
+        ("at", "T+168h"),
         ("halt_timeout", "604800"),
         ("activity_timeout", "604800"),
         ("pause", "604800"),

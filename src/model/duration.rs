@@ -59,6 +59,12 @@ pub fn parse(v: &Value) -> Result<Duration, String> {
 
 /// Parse `1h30m`, `10s`, `500ms`, `2.5m`.
 pub fn parse_str(s: &str) -> Result<Duration, String> {
+    within_limit(seconds_in(s)?, &format!("'{s}'"))
+}
+
+/// The number of seconds `1h30m`, `10s`, `500ms`, `2.5m` or `3` stands for,
+/// before any range check (see [`within_limit`]).
+pub fn seconds_in(s: &str) -> Result<f64, String> {
     let bad = || format!("'{s}' is not a duration (use e.g. 500ms, 10s, 2m, 1h30m)");
     let t = s.trim();
     if t.is_empty() {
@@ -66,10 +72,7 @@ pub fn parse_str(s: &str) -> Result<Duration, String> {
     }
     if let Ok(secs) = t.parse::<f64>() {
         // Rust's parser takes `inf` and `NaN` too: neither is a duration.
-        if !secs.is_finite() {
-            return Err(bad());
-        }
-        return within_limit(secs, &format!("'{s}'"));
+        return if secs.is_finite() { Ok(secs) } else { Err(bad()) };
     }
     let mut total = 0f64;
     let mut rest = t;
@@ -91,7 +94,7 @@ pub fn parse_str(s: &str) -> Result<Duration, String> {
         total += n * factor;
         rest = &rest[unit_len..];
     }
-    within_limit(total, &format!("'{s}'"))
+    Ok(total)
 }
 
 /// `1h05m`, `2m30s`, `45s` — compact, for screens and reports.

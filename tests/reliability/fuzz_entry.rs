@@ -167,8 +167,9 @@ pub fn jsonpath_target(data: &[u8]) {
 
 /// Where a number of seconds can sit in a playbook (pointer-like paths
 /// into [`duration_playbook`]); each gets the fuzzed value in turn.
-const DURATION_FIELDS: [&[&str]; 9] = [
+const DURATION_FIELDS: [&[&str]; 10] = [
     &["when", "duration"],
+    &["method", "0", "at"],
     &["safeguards", "0", "every"],
     &["method", "0", "timebox"],
     &["method", "1", "timeout"],
