@@ -3,8 +3,9 @@
 //! can carry: `gameday validate` and `gameday run --headless` refuse them
 //! at the value's file:line:column, and nothing panics. Also: a week is
 //! still accepted, `--hypothesis-frequency` is checked on the command line,
-//! a timeout that only a run can see (`${name}`) does not panic, and a
-//! negative process timeout fails the activity as Chaos Toolkit does.
+//! a timeout that only a run can see (`${name}`) does not panic, a
+//! negative process timeout fails the activity as Chaos Toolkit does, and
+//! the demo service's load generator survives a vanishing rate.
 mod common;
 
 use common::tools::{RunSpec, Tool, gameday_bin, run_tool};
@@ -478,4 +479,30 @@ fn a_negative_or_zero_process_timeout_fails_at_once_like_chaos_toolkit() {
             assert!(!ran, "{who}: the command ran to its end");
         }
     }
+}
+
+/// The demo service's load generator takes its rate from the request: a
+/// vanishing one asked for a period no `Duration` can hold and panicked the
+/// handler (the caller got a dropped connection).
+#[tokio::test]
+async fn the_demo_load_generator_survives_a_vanishing_rate() {
+    let svc = gameday::demo::start(None).await.expect("start the demo service");
+    let client = gameday::providers::http::tls::client_builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("HTTP client");
+    let url = format!("{}/admin/load?rps=1e-300&seconds=1", svc.base_url());
+    let started = Instant::now();
+    let reply = client.post(&url).send().await;
+    let reply = match reply {
+        Ok(r) => r,
+        Err(e) => panic!("no answer from /admin/load: {e}"),
+    };
+    assert_eq!(reply.status().as_u16(), 200);
+    let body: serde_json::Value = reply.json().await.expect("a JSON answer");
+    // One request at the start, at most one more when the second ends.
+    assert!(body["sent"].as_u64().is_some_and(|n| (1..=2).contains(&n)), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(10), "the load outlived its second: {:?}", started.elapsed());
+    svc.shutdown().await.expect("stop the demo service");
 }
