@@ -1,7 +1,7 @@
 //! A bounded, seeded, dependency-free random-input harness over the same
 //! entry points as the cargo-fuzz targets in `fuzz/` (experiment/playbook
 //! loading and validation, substitution, tolerances, the event-log reader,
-//! JSONPath), plus a replay of every crashing input kept under
+//! JSONPath, durations and timeouts), plus a replay of every crashing input kept under
 //! `tests/fuzz_regressions/<target>/`.
 //!
 //! Inputs are mutations (a small xorshift generator, no new dependency) of
@@ -110,6 +110,34 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
                 out.push(format!("{p}\n{{\"a\":[{{\"b\":1}},{{\"b\":[2,3]}}],\"d\":[0,5]}}").into_bytes());
             }
         }
+        "durations" => {
+            for v in [
+                "1e308",
+                "\"1e308\"",
+                "1e20",
+                "\"inf\"",
+                "[1e19, 1e19]",
+                "604800",
+                "604800.001",
+                "-1",
+                "0",
+                "\"10m\"",
+                "\"1h30m\"",
+                "\"168h\"",
+                "\"169h\"",
+                "\"500ms\"",
+                "2.5",
+                "[1, null]",
+                "\"${t}\"",
+                "18446744073709551616",
+            ] {
+                out.push(v.as_bytes().to_vec());
+            }
+            // Eight bytes read as an f64: infinity, NaN, the largest finite value.
+            for f in [f64::INFINITY, f64::NAN, f64::MAX, -0.0, 1.8e19] {
+                out.push(f.to_le_bytes().to_vec());
+            }
+        }
         other => panic!("no seeds for {other}"),
     }
     out
@@ -135,6 +163,12 @@ const INTERESTING: &[&[u8]] = &[
     b"-",
     b"0",
     b"1e400",
+    b"1e308",
+    b"1.0e+308",
+    b"1e19",
+    b"604801",
+    b"\"inf\"",
+    b"168h",
     b"-0",
     b"9223372036854775808",
     b"\\u0000",
@@ -273,6 +307,11 @@ fn smoke_event_log() {
 #[test]
 fn smoke_jsonpath() {
     smoke("jsonpath");
+}
+
+#[test]
+fn smoke_durations() {
+    smoke("durations");
 }
 
 /// Every input the fuzzers ever crashed on stays fixed.

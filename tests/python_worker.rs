@@ -66,7 +66,9 @@ fn stop_ends_the_worker_with_its_activity_and_the_next_one_gets_a_new_worker() {
     );
     let child = gameday(&sb, &exp).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start");
     let session = sb.wait_session_dir();
-    sandbox::wait_event(&session, "the sleeper", |e| kind(e) == "activity_started" && e["activity"]["name"] == "sleeper");
+    sandbox::wait_event(&session, "the sleeper", |e| {
+        kind(e) == "activity_started" && e["activity"]["name"] == "sleeper"
+    });
     gameday::session::requests::send(
         &session,
         &gameday::session::requests::Request::Stop { who: "tester".into(), reason: None },
@@ -76,12 +78,14 @@ fn stop_ends_the_worker_with_its_activity_and_the_next_one_gets_a_new_worker() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let evs = events(&session);
     assert!(
-        evs.iter().any(|e| kind(e) == "warning"
-            && e["message"].as_str().is_some_and(|m| m.contains("Python worker was stopped"))),
+        evs.iter()
+            .any(|e| kind(e) == "warning"
+                && e["message"].as_str().is_some_and(|m| m.contains("Python worker was stopped"))),
         "{}",
         sandbox::dump_events(&session)
     );
-    let j: Value = serde_json::from_slice(&std::fs::read(sb.path().join("journal-out.json")).expect("journal")).expect("json");
+    let j: Value =
+        serde_json::from_slice(&std::fs::read(sb.path().join("journal-out.json")).expect("journal")).expect("json");
     // First worker: the method's count is 0. The rollback runs in a new one.
     assert_eq!(sandbox::entry(&j["run"], "counted")["output"], 0, "{j:#}");
     assert_eq!(sandbox::entry(&j["rollbacks"], "counted-again")["output"], 0, "{j:#}");
@@ -94,7 +98,8 @@ fn the_worker_is_started_once_for_many_activities() {
     let exp = sb.experiment("experiment.json", &json!({"title": "t", "description": "d", "method": method}));
     let out = gameday(&sb, &exp).output().expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let j: Value = serde_json::from_slice(&std::fs::read(sb.path().join("journal-out.json")).expect("journal")).expect("json");
+    let j: Value =
+        serde_json::from_slice(&std::fs::read(sb.path().join("journal-out.json")).expect("journal")).expect("json");
     let outputs: Vec<Value> = j["run"].as_array().expect("run").iter().map(|r| r["output"].clone()).collect();
     assert_eq!(outputs, (0..20).map(|i| json!(i)).collect::<Vec<_>>());
     let session = sb.wait_session_dir();

@@ -107,8 +107,8 @@ pub struct RunArgs {
     /// When to check the steady-state hypothesis.
     #[arg(long, value_enum)]
     pub hypothesis_strategy: Option<HypothesisStrategy>,
-    /// Seconds between checks of a continuous hypothesis.
-    #[arg(long, default_value_t = 1.0)]
+    /// Seconds between checks of a continuous hypothesis (0 to 604800, a week).
+    #[arg(long, default_value_t = 1.0, value_parser = frequency_seconds)]
     pub hypothesis_frequency: f64,
     /// Stop as soon as a continuous hypothesis check fails.
     #[arg(long)]
@@ -169,4 +169,12 @@ fn existing_file(path: &str) -> Result<String, String> {
     } else {
         Err(format!("path '{path}' does not exist"))
     }
+}
+
+/// `--hypothesis-frequency`: a number of seconds from 0 to a week, so the
+/// run never has to turn an absurd one into a wait.
+fn frequency_seconds(text: &str) -> Result<f64, String> {
+    let secs: f64 = text.trim().parse().map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    crate::model::duration::within_limit(secs, &format!("'{text}'"))?;
+    Ok(secs)
 }

@@ -245,7 +245,9 @@ async fn load(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, b
         (Ok(r), Ok(s)) => (r.min(50.0), s.min(600.0)),
         (Err(e), _) | (_, Err(e)) => return json_response(StatusCode::BAD_REQUEST, &json!({"error": e})),
     };
-    let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rps));
+    // A tiny rate would ask for a period beyond what a Duration holds (a
+    // panic); no period needs to be longer than the whole load.
+    let mut interval = tokio::time::interval(Duration::from_secs_f64((1.0 / rps).min(seconds)));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let mut tasks = Vec::new();

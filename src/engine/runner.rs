@@ -579,7 +579,7 @@ impl Engine {
 
     /// The continuous hypothesis, alongside the method.
     async fn continuous(self: Arc<Self>, done: Arc<AtomicBool>) -> Result<(), Halt> {
-        let freq = Duration::from_secs_f64(self.opts.hypothesis_frequency.max(0.0));
+        let freq = crate::model::duration::seconds_clamped(self.opts.hypothesis_frequency);
         let (mut iterations, mut failed) = (0u32, 0u32);
         while !done.load(Ordering::SeqCst) {
             if matches!(self.status().as_deref(), Some("failed" | "interrupted" | "aborted")) || self.stopped() {
@@ -866,7 +866,7 @@ impl Engine {
         };
         self.record(EventBody::Warning { message: format!("pausing for {s}s") });
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs_f64(s.min(1e9))) => true,
+            _ = tokio::time::sleep(crate::model::duration::seconds_clamped(s)) => true,
             _ = cancel.cancelled() => false,
         }
     }

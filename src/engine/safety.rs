@@ -170,8 +170,8 @@ pub async fn run_halt_actions(
                 .get("provider")
                 .and_then(|p| p.get("timeout"))
                 .and_then(Value::as_f64)
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .map(Duration::from_secs_f64)
+                .filter(|t| *t > 0.0)
+                .and_then(duration::seconds)
                 .unwrap_or(HALT_DEFAULT_TIMEOUT);
             let start = Utc::now();
             let clock = Instant::now();

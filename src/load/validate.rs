@@ -18,6 +18,7 @@ mod config;
 mod context;
 mod controls;
 mod experiment;
+mod limits;
 pub mod locate;
 mod located;
 pub mod playbook;
@@ -72,7 +73,15 @@ pub fn validate(doc: &Value, opts: &ValidateOptions) -> Result<Vec<String>, Vali
         return validate_playbook(doc, std::path::Path::new("."), opts)
             .map_err(|p| ValidationError::new(p.to_string()));
     }
-    two_pass(opts, |ctx| experiment::check(doc, ctx), ValidationError::new)
+    validate_experiment(doc, opts).map_err(|p| ValidationError::new(p.to_string()))
+}
+
+/// Validate an experiment: Chaos Toolkit's checks (their problems have no
+/// pointer), then gameday's range checks (at the value's pointer).
+pub fn validate_experiment(doc: &Value, opts: &ValidateOptions) -> Result<Vec<String>, playbook::Problem> {
+    let warnings = two_pass(opts, |ctx| experiment::check(doc, ctx), ValidationError::new)?;
+    limits::check(doc)?;
+    Ok(warnings)
 }
 
 /// Validate a playbook whose `experiment:` paths start at `base_dir`.
@@ -81,7 +90,15 @@ pub fn validate_playbook(
     base_dir: &std::path::Path,
     opts: &ValidateOptions,
 ) -> Result<Vec<String>, playbook::Problem> {
-    two_pass(opts, |ctx| playbook::check(doc, base_dir, ctx), |m| ValidationError::new(m).into())
+    let warnings = two_pass(opts, |ctx| playbook::check(doc, base_dir, ctx), |m| ValidationError::new(m).into())?;
+    limits::check(doc)?;
+    Ok(warnings)
+}
+
+/// gameday's range checks on an experiment that passed validation (a
+/// playbook's wrapped experiment, checked in its own file).
+pub fn check_limits(doc: &Value) -> Result<(), playbook::Problem> {
+    limits::check(doc)
 }
 
 /// Run `check` once recording the questions for Python, ask them all at

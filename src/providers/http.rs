@@ -54,8 +54,11 @@ pub fn deadline(req: &Request) -> Duration {
     req.total_timeout.unwrap_or(DEFAULT_DEADLINE)
 }
 
+/// A timeout in seconds; one beyond a week (only a `${name}` resolved at run
+/// time can be, validation refuses a written one) is a week, so the sum of
+/// a `[connect, read]` pair cannot overflow.
 fn secs(v: &Value) -> Option<Duration> {
-    v.as_f64().filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64)
+    v.as_f64().filter(|t| *t >= 0.0).map(crate::model::duration::seconds_clamped)
 }
 
 /// requests' encoding of a params/data mapping: lists repeat the key, None is dropped.

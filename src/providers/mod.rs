@@ -67,12 +67,23 @@ pub const OUTPUT_CAP: usize = 8 * 1024 * 1024;
 /// Appended where output was cut at [`OUTPUT_CAP`].
 pub const TRUNCATED_MARK: &str = "\n[gameday: output truncated]\n";
 
+/// Chaos Toolkit's failure for a process past its timeout.
+const PROCESS_TOO_LONG: &str = "process activity took too long to complete";
+
+/// A process `timeout` of zero or less: Chaos Toolkit's `subprocess.run`
+/// times out at once, before the command can do anything, so the activity
+/// fails without being started (rather than racing a zero-length timer).
+fn timeout_already_spent(provider: &Value) -> bool {
+    provider.get("timeout").and_then(Value::as_f64).is_some_and(|t| t <= 0.0)
+}
+
 /// Run the activity's provider.
 pub async fn run(activity: &Value, ctx: &Context<'_>) -> Result<Value, ProviderError> {
     let provider = activity.get("provider").unwrap_or(&Value::Null);
     let has_tolerance = activity.get("tolerance").is_some();
     match provider.get("type").and_then(Value::as_str) {
         Some("http") => http::run(provider, has_tolerance, ctx).await,
+        Some("process") if timeout_already_spent(provider) => Err(ProviderError::Failed(PROCESS_TOO_LONG.into())),
         Some("process") => process::run(provider, has_tolerance, ctx).await,
         Some("python") => python::run(provider, ctx).await,
         Some("prometheus") => prometheus::run(provider, ctx).await,

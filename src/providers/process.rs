@@ -65,8 +65,10 @@ fn argv(path: String, items: &[Value]) -> Vec<String> {
     std::iter::once(path).chain(items.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).map(py_str)).collect()
 }
 
+/// At most a week; one of zero or less never gets here (`providers::run`
+/// fails the activity first, as Chaos Toolkit does).
 fn timeout_of(provider: &Value) -> Option<Duration> {
-    provider.get("timeout").and_then(Value::as_f64).filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64)
+    provider.get("timeout").and_then(Value::as_f64).map(crate::model::duration::seconds_clamped)
 }
 
 /// For a child gameday starts itself (no spawner, see [`super::spawner`]):

@@ -231,7 +231,11 @@ impl Worker {
         let why = {
             let tail = self.stderr_tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let tail = last_lines(&tail, 5);
-            if tail.is_empty() { "the Python worker ended".to_string() } else { format!("the Python worker ended: {tail}") }
+            if tail.is_empty() {
+                "the Python worker ended".to_string()
+            } else {
+                format!("the Python worker ended: {tail}")
+            }
         };
         let calls = std::mem::take(&mut *self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         for tx in calls.into_values() {

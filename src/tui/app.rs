@@ -1366,7 +1366,7 @@ pub fn render_output(output: &Value, live: &str) -> String {
 }
 
 fn human(secs: f64) -> String {
-    crate::model::duration::human(std::time::Duration::from_secs_f64(secs.max(0.0)))
+    crate::model::duration::human_secs(secs)
 }
 
 /// Planned `at: T+15m` offsets of manual steps, in seconds.

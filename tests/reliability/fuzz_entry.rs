@@ -11,6 +11,8 @@ use gameday::engine::jsonpath;
 use gameday::engine::substitute::{Scope, substitute, substitute_str};
 use gameday::engine::tolerance::{ProbeTolerance, ToleranceError, within_tolerance};
 use gameday::load::{Format, ValidateOptions, parse_document, validate};
+use gameday::model::duration;
+use gameday::providers::http;
 use gameday::session::store::repair;
 use gameday::session::{Durability, EventBody, EventLog, read_events};
 use serde_json::{Map, Value};
@@ -19,7 +21,7 @@ use std::sync::OnceLock;
 
 /// The target names, as used for `fuzz/fuzz_targets/<name>.rs` and
 /// `tests/fuzz_regressions/<name>/`.
-pub const TARGETS: [&str; 5] = ["load_validate", "substitute", "tolerance", "event_log", "jsonpath"];
+pub const TARGETS: [&str; 6] = ["load_validate", "substitute", "tolerance", "event_log", "jsonpath", "durations"];
 
 /// Run the target called `name` on `data`.
 pub fn run(name: &str, data: &[u8]) {
@@ -29,6 +31,7 @@ pub fn run(name: &str, data: &[u8]) {
         "tolerance" => tolerance(data),
         "event_log" => event_log(data),
         "jsonpath" => jsonpath_target(data),
+        "durations" => durations(data),
         other => panic!("unknown fuzz target {other}"),
     }
 }
@@ -159,5 +162,108 @@ pub fn jsonpath_target(data: &[u8]) {
         let _ = p.try_matches(&doc);
         let _ = p.matches(&doc);
         assert_eq!(p.as_str(), path, "the parsed path forgets its source");
+    }
+}
+
+/// Where a number of seconds can sit in a playbook (pointer-like paths
+/// into [`duration_playbook`]); each gets the fuzzed value in turn.
+const DURATION_FIELDS: [&[&str]; 10] = [
+    &["when", "duration"],
+    &["method", "0", "at"],
+    &["safeguards", "0", "every"],
+    &["method", "0", "timebox"],
+    &["method", "1", "timeout"],
+    &["method", "1", "pauses", "before"],
+    &["method", "1", "provider", "timeout"],
+    &["method", "2", "provider", "timeout"],
+    &["on_stop", "0", "provider", "timeout"],
+    &["steady-state-hypothesis", "probes", "0", "provider", "timeout"],
+];
+
+/// A valid playbook with every kind of duration and timeout.
+fn duration_playbook() -> Value {
+    let process = |name: &str| {
+        serde_json::json!({"type": "action", "name": name,
+            "provider": {"type": "process", "path": "true", "timeout": 5}})
+    };
+    serde_json::json!({
+        "gameday": 1, "title": "t", "description": "d",
+        "when": {"duration": "2h"},
+        "safeguards": [{"type": "probe", "name": "s", "tolerance": 0, "every": "10s",
+            "provider": {"type": "process", "path": "true"}}],
+        "on_stop": [process("halt")],
+        "steady-state-hypothesis": {"title": "h", "probes": [{"type": "probe", "name": "p", "tolerance": 0,
+            "provider": {"type": "process", "path": "true", "timeout": 5}}]},
+        "method": [
+            {"type": "manual", "name": "m", "instructions": "do", "timebox": "5m"},
+            process("a"),
+            {"type": "probe", "name": "h", "provider": {"type": "http", "url": "http://127.0.0.1:9/", "timeout": [1, 2]}}
+        ]
+    })
+}
+
+/// `doc` with the value at `path` replaced (missing mappings are made).
+fn planted(mut doc: Value, path: &[&str], value: &Value) -> Value {
+    let mut at = &mut doc;
+    for key in path {
+        if at.is_null() {
+            *at = Value::Object(Map::new());
+        }
+        at = match at {
+            Value::Array(items) => match key.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(v) => v,
+                None => return doc,
+            },
+            Value::Object(map) => map.entry(key.to_string()).or_insert(Value::Null),
+            _ => return doc,
+        };
+    }
+    *at = value.clone();
+    doc
+}
+
+/// True when `v` (a number, or a pair of them) holds more than a week.
+fn beyond_a_week(v: &Value) -> bool {
+    let week = duration::LONGEST.as_secs_f64();
+    match v {
+        Value::Array(items) => items.iter().any(beyond_a_week),
+        other => other.as_f64().is_some_and(|s| s > week),
+    }
+}
+
+/// Numbers of seconds. The first line is a value (JSON if it parses, else
+/// text): it goes through the duration parser, then into each duration and
+/// timeout of a valid playbook, which is validated; a playbook validation
+/// accepts must not hold more than a week there. Every HTTP timeout form is
+/// turned into a request deadline (the run path, where `${name}` values
+/// arrive unchecked). The first eight bytes, as an `f64`, go through the
+/// run path's conversions, so NaN, infinities and huge values are covered.
+pub fn durations(data: &[u8]) {
+    let (head, _) = split_line(data);
+    let value = json_or_string(head);
+    let parsed = duration::parse(&value);
+    if let Ok(d) = parsed {
+        assert!(d <= duration::LONGEST, "the parser accepted {d:?} from {value}");
+    }
+    if let Some(bits) = data.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+        let f = f64::from_le_bytes(bits);
+        let _ = duration::seconds(f);
+        assert!(duration::seconds_clamped(f) <= duration::LONGEST);
+        let _ = duration::human_secs(f);
+    }
+    let empty = Map::new();
+    let scope = Scope::new(&empty, &empty);
+    for timeout in [value.clone(), Value::Array(vec![value.clone(), value.clone()])] {
+        let provider = serde_json::json!({"type": "http", "url": "http://127.0.0.1:9/", "timeout": timeout});
+        let _ = http::deadline(&http::request(&provider, &scope));
+    }
+    let opts = ValidateOptions { python: Some("/nonexistent/gameday-fuzz-python".into()), ..Default::default() };
+    let base = duration_playbook();
+    assert!(validate(&base, &opts).is_ok(), "the duration playbook itself must be valid");
+    for path in DURATION_FIELDS {
+        let doc = planted(base.clone(), path, &value);
+        if validate(&doc, &opts).is_ok() {
+            assert!(!beyond_a_week(&value), "validation accepted {value} at {}", path.join("/"));
+        }
     }
 }

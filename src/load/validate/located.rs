@@ -2,7 +2,7 @@
 //! reported as `file:line:col: message` followed by the offending line.
 use super::locate::Locator;
 use super::playbook::Problem;
-use super::{ValidateOptions, validate, validate_playbook};
+use super::{ValidateOptions, check_limits, validate_experiment, validate_playbook};
 use crate::load::source::snippet;
 use crate::load::{LoadError, Loaded, load_path};
 use std::fmt;
@@ -72,14 +72,24 @@ pub fn validate_file(path: &Path, opts: &ValidateOptions) -> Result<Vec<String>,
 /// relative to the playbook's folder (the current directory for a URL).
 pub fn validate_loaded(loaded: &Loaded, opts: &ValidateOptions) -> Result<Vec<String>, LocatedError> {
     if !crate::model::playbook::is_playbook(&loaded.doc) {
-        return validate(&loaded.doc, opts).map_err(|e| LocatedError::plain(&loaded.origin, e.message));
+        return validate_experiment(&loaded.doc, opts).map_err(|p| locate(&loaded.origin, &loaded.raw, &p));
     }
     let base = if loaded.origin.contains("://") {
         Path::new(".")
     } else {
         Path::new(&loaded.origin).parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
     };
-    validate_playbook(&loaded.doc, base, opts).map_err(|p| locate(&loaded.origin, &loaded.raw, &p))
+    let warnings = validate_playbook(&loaded.doc, base, opts).map_err(|p| locate(&loaded.origin, &loaded.raw, &p))?;
+    wrapped_limits(&loaded.doc, base)?;
+    Ok(warnings)
+}
+
+/// The range checks on a playbook's wrapped experiment (`experiment:`),
+/// reported in that file. One that does not load was reported already.
+fn wrapped_limits(doc: &serde_json::Value, base: &Path) -> Result<(), LocatedError> {
+    let Some(rel) = doc.get("experiment").and_then(serde_json::Value::as_str) else { return Ok(()) };
+    let Ok(wrapped) = load_path(&base.join(rel)) else { return Ok(()) };
+    check_limits(&wrapped.doc).map_err(|p| locate(&wrapped.origin, &wrapped.raw, &p))
 }
 
 /// Turn a problem's pointer into a place in `text`.

@@ -74,11 +74,7 @@ fn verdict(app: &App) -> (String, Style) {
 /// Time to detect / diagnose / mitigate / recover, from the milestones.
 fn times(app: &App) -> String {
     let d = &app.debrief;
-    let shown = |m: &str| {
-        d.time_to(m)
-            .map(|s| crate::model::duration::human(std::time::Duration::from_secs_f64(s)))
-            .unwrap_or_else(|| "—".into())
-    };
+    let shown = |m: &str| d.time_to(m).map(crate::model::duration::human_secs).unwrap_or_else(|| "—".into());
     let from = if d.method_start.is_some() { "method start" } else { "session start" };
     format!(
         "To detect {} · diagnose {} · mitigate {} · recover {} (from {from})",

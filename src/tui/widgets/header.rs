@@ -35,12 +35,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         let t = app.suspended.map_or(app.t_plus, |(_, t)| t);
         let left = limit - t;
         let (text, style) = if left >= 0.0 {
-            (format!("│ {} left ", crate::model::duration::human(std::time::Duration::from_secs_f64(left))), th.base())
+            (format!("│ {} left ", crate::model::duration::human_secs(left)), th.base())
         } else {
-            (
-                format!("│ OVER by {} ", crate::model::duration::human(std::time::Duration::from_secs_f64(-left))),
-                th.bad(),
-            )
+            (format!("│ OVER by {} ", crate::model::duration::human_secs(-left)), th.bad())
         };
         spans.push(Span::styled(text, style));
     }

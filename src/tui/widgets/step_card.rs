@@ -163,7 +163,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 app.suspended.map(|(at, _)| app.now().saturating_duration_since(at).as_secs_f64()).unwrap_or(0.0);
             let used =
                 (app.now().saturating_duration_since(since).as_secs_f64() - app.pending_suspended - frozen).max(0.0);
-            let human = |x: f64| crate::model::duration::human(std::time::Duration::from_secs_f64(x.max(0.0)));
+            let human = crate::model::duration::human_secs;
             let (text, style) = if used >= limit {
                 (format!("⏱ TIME BOX OVERRUN by {} ({} planned)", human(used - limit), human(limit)), th.bad())
             } else if used >= 0.8 * limit {
