@@ -242,9 +242,15 @@ fn python_with_modules(files: &[(&str, &str)]) -> (tempfile::TempDir, ValidateOp
     (dir, opts)
 }
 
+/// A tolerance probe is bound as written, as `chaos validate` binds it: the
+/// `value` chaos passes when it runs the probe is not part of validation
+/// (checked against the real chaos: `tests/validate_messages.rs`).
 #[test]
-fn python_tolerance_probes_get_their_value_argument() {
-    let (_dir, opts) = python_with_modules(&[("tolmod.py", "def under(value, limit=3):\n    return value < limit\n")]);
+fn python_tolerance_probes_are_bound_as_written() {
+    let (_dir, opts) = python_with_modules(&[(
+        "tolmod.py",
+        "def under(value, limit=3):\n    return value < limit\n\ndef small(limit=3):\n    return limit < 10\n",
+    )]);
     let doc = |tolerance: Value| {
         with(
             "steady-state-hypothesis",
@@ -252,18 +258,21 @@ fn python_tolerance_probes_get_their_value_argument() {
                 "provider": {"type": "process", "path": "true"}, "tolerance": tolerance}]}),
         )
     };
-    let ok = doc(json!({"type": "probe", "name": "tp",
+    let needs_value = doc(json!({"type": "probe", "name": "tp",
         "provider": {"type": "python", "module": "tolmod", "func": "under", "arguments": {"limit": 4}}}));
-    assert_eq!(validate(&ok, &opts), Ok(vec![]));
+    assert_eq!(
+        validate(&needs_value, &opts).unwrap_err().message,
+        "required argument 'value' is missing from activity 'under'"
+    );
+    let without_value = doc(json!({"type": "probe", "name": "tp",
+        "provider": {"type": "python", "module": "tolmod", "func": "small", "arguments": {"limit": 4}}}));
+    assert_eq!(validate(&without_value, &opts), Ok(vec![]));
     let unknown = doc(json!({"type": "probe", "name": "tp",
-        "provider": {"type": "python", "module": "tolmod", "func": "under", "arguments": {"nope": 4}}}));
+        "provider": {"type": "python", "module": "tolmod", "func": "small", "arguments": {"nope": 4}}}));
     assert_eq!(
         validate(&unknown, &opts).unwrap_err().message,
-        "argument 'nope' is not part of the function signature in activity 'under'"
+        "argument 'nope' is not part of the function signature in activity 'small'"
     );
-    let no_args = doc(json!({"type": "probe", "name": "tp",
-        "provider": {"type": "python", "module": "tolmod", "func": "under"}}));
-    assert!(validate(&no_args, &opts).unwrap_err().message.starts_with("the probe tolerance 'tp' needs"));
 }
 
 #[test]
