@@ -10,21 +10,30 @@ import importlib, inspect, json, os, sys, traceback
 
 # chaoslib's exit_gracefully() / exit_ungracefully() signal their own process
 # (SIGUSR1 / SIGUSR2), which under `chaos run` is the run itself. Here that is
-# this bridge: pass the signal on to gameday, which ends the run as chaos does.
+# this interpreter: pass the signal on to gameday, which ends the run as chaos
+# does. The signals are blocked in every thread (threads inherit the mask, so
+# this comes before any is started) and taken by one thread with sigwait:
+# whichever thread they land on, they are passed on at once.
 import signal as _signal
 
+_EXIT_SIGNALS = {getattr(_signal, n) for n in ("SIGUSR1", "SIGUSR2") if hasattr(_signal, n)}
 
-def _forward_exit_signal(signum, _frame):
+
+def _forward_exit_signals():
     target = int(os.environ.get("GAMEDAY_PID") or 0) or os.getppid()
-    try:
-        os.kill(target, signum)
-    except OSError:
-        pass
+    while True:
+        signum = _signal.sigwait(_EXIT_SIGNALS)
+        try:
+            os.kill(target, signum)
+        except OSError:
+            pass
 
 
-for _s in ("SIGUSR1", "SIGUSR2"):
-    if hasattr(_signal, _s):
-        _signal.signal(getattr(_signal, _s), _forward_exit_signal)
+if _EXIT_SIGNALS and hasattr(_signal, "pthread_sigmask"):
+    import threading as _threading
+
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, _EXIT_SIGNALS)
+    _threading.Thread(target=_forward_exit_signals, name="gameday-exit-signals", daemon=True).start()
 
 _proto_in = os.fdopen(os.dup(0), "r", encoding="utf-8")
 _proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8")

@@ -30,6 +30,33 @@ import threading
 import traceback
 import uuid
 
+# chaoslib's exit_gracefully() / exit_ungracefully() signal their own process
+# (SIGUSR1 / SIGUSR2), which under `chaos run` is the run itself. Here that is
+# this interpreter: pass the signal on to gameday, which ends the run as chaos
+# does. The signals are blocked in every thread (threads inherit the mask, so
+# this comes before any is started) and taken by one thread with sigwait:
+# whichever thread they land on, they are passed on at once.
+import signal as _signal
+
+_EXIT_SIGNALS = {getattr(_signal, n) for n in ("SIGUSR1", "SIGUSR2") if hasattr(_signal, n)}
+
+
+def _forward_exit_signals():
+    target = int(os.environ.get("GAMEDAY_PID") or 0) or os.getppid()
+    while True:
+        signum = _signal.sigwait(_EXIT_SIGNALS)
+        try:
+            os.kill(target, signum)
+        except OSError:
+            pass
+
+
+if _EXIT_SIGNALS and hasattr(_signal, "pthread_sigmask"):
+    import threading as _threading
+
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, _EXIT_SIGNALS)
+    _threading.Thread(target=_forward_exit_signals, name="gameday-exit-signals", daemon=True).start()
+
 # `chaos` is a script, so the working directory is not on its module path;
 # `python -c` puts it first on ours: take it off, so the same modules load.
 if sys.path and sys.path[0] in ("", os.getcwd()):
@@ -114,19 +141,6 @@ logging.getLogger().addHandler(_handler)
 logging.getLogger().setLevel(logging.INFO)
 
 
-def _forward_exit_signal(signum, _frame):
-    # chaoslib's exit_gracefully() / exit_ungracefully() signal their own
-    # process, which under `chaos run` is the run itself: pass it on.
-    target = int(os.environ.get("GAMEDAY_PID") or 0) or os.getppid()
-    try:
-        os.kill(target, signum)
-    except OSError:
-        pass
-
-
-for _s in ("SIGUSR1", "SIGUSR2"):
-    if hasattr(signal, _s):
-        signal.signal(getattr(signal, _s), _forward_exit_signal)
 
 
 def _run(req):
