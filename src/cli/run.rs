@@ -184,7 +184,12 @@ pub fn create_session(
     durability: Durability,
 ) -> Result<OpenedSession, String> {
     let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("session");
-    let dir = session::dir::create(root, title).map_err(|e| format!("cannot create the session directory: {e}"))?;
+    // Named from the title as written (masked too, for an inline secret
+    // written straight into it): a substituted secret never names a path.
+    let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
+    let folder_title = masker.mask_str(&prepared.title_as_written);
+    let dir = session::dir::create(root, &folder_title)
+        .map_err(|e| format!("cannot create the session directory: {e}"))?;
     session::lock::hold(&dir, "run").map_err(|e| e.explain(&dir))?;
     let log = EventLog::create(&dir.join(session::dir::EVENTS), durability)
         .map_err(|e| format!("cannot create the event log: {e}"))?;
@@ -391,7 +396,7 @@ pub async fn run(args: RunArgs) -> u8 {
                 return 1;
             }
         };
-    let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("").to_string();
+    let title = rec.masker().mask_str(prepared.experiment.get("title").and_then(Value::as_str).unwrap_or(""));
     line("INFO", &format!("Running experiment: {title}"));
     let logger = tokio::spawn(follow(rec.subscribe()));
     rec.on_failure(Box::new(|m| line("ERROR", m)));
