@@ -195,7 +195,12 @@ pub fn create_session(
         .map_err(|e| format!("cannot create the event log: {e}"))?;
     let rec = Arc::new(Recorder::new(log));
     rec.set_secrets(prepared.secret_values.clone());
-    let notifier = crate::notify::from_doc(&prepared.experiment).map(|cfg| {
+    let notify = crate::notify::resolve(&prepared.experiment, &prepared.configuration, &prepared.secrets);
+    let notify = notify.unwrap_or_else(|e| {
+        warn_after_start(&rec, format!("no notifications will be sent: {e}"));
+        None
+    });
+    let notifier = notify.map(|cfg| {
         let title = rec.masker().mask_str(title);
         let session = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let rec2 = Arc::clone(&rec);
@@ -204,6 +209,18 @@ pub fn create_session(
         })
     });
     Ok((dir, rec, notifier))
+}
+
+/// Record `message` as a warning right after the session's first event
+/// (nothing may be recorded before `session_started`).
+fn warn_after_start(rec: &Arc<Recorder>, message: String) {
+    let mut updates = rec.subscribe();
+    let rec = Arc::clone(rec);
+    tokio::spawn(async move {
+        if updates.recv().await.is_some() {
+            rec.record_or_flag(EventBody::Warning { message });
+        }
+    });
 }
 
 /// The second half of [`open_session`]: the frozen copy of the experiment

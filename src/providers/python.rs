@@ -7,7 +7,7 @@ use crate::engine::pyvalue::py_truthy;
 use crate::engine::substitute::substitute;
 use serde_json::{Map, Value, json};
 use std::process::Stdio;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 const BRIDGE: &str = include_str!("python_bridge.py");
@@ -74,19 +74,18 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
     let mut stderr = child.stderr.take();
     let live = ctx.live;
     let work = async {
+        // Streamed and capped as process output is: a driver printing
+        // hundreds of megabytes must not take gameday's memory with it.
         let o = async {
-            let mut buf = String::new();
             if let Some(s) = stdout.as_mut() {
-                let _ = s.read_to_string(&mut buf).await;
+                super::process::pump(s, Stream::Stdout, live).await;
             }
-            live.output(Stream::Stdout, &buf);
         };
         let e = async {
-            let mut buf = String::new();
-            if let Some(s) = stderr.as_mut() {
-                let _ = s.read_to_string(&mut buf).await;
+            match stderr.as_mut() {
+                Some(s) => String::from_utf8_lossy(&super::process::pump_quiet(s).await).into_owned(),
+                None => String::new(),
             }
-            buf
         };
         let (_, err) = tokio::join!(o, e);
         (child.wait().await, err)
