@@ -240,7 +240,11 @@ pub fn start_session(
     // with every secret value replaced by the mask as a whole string, so it
     // always parses again. `resume` knows a masked inline secret by it.
     let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
-    let frozen = serde_json::to_vec_pretty(&masker.mask(&source.doc)).map_err(|e| e.to_string())?;
+    let masked = masker.mask(&source.doc);
+    if holds_secret(&masker, &masked) {
+        return Err(format!("refusing to write {}: the copy would still hold a secret value", path.display()));
+    }
+    let frozen = serde_json::to_vec_pretty(&masked).map_err(|e| e.to_string())?;
     session::dir::write_atomic(&path, &frozen).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     rec.record(EventBody::SessionStarted {
         experiment: prepared.journal_copy.clone(),
@@ -255,6 +259,19 @@ pub fn start_session(
     })
     .map_err(|e| format!("cannot write the event log: {e}"))?;
     Ok(())
+}
+
+/// Whether any text of `doc` (a key or a string, as JSON writes it) still
+/// holds a secret in one of its masked forms. Numbers are not looked at: a
+/// short secret may well equal a timeout.
+fn holds_secret(masker: &crate::session::recorder::Masker, doc: &Value) -> bool {
+    let text_holds = |s: &str| masker.finds_secret(&serde_json::to_string(s).unwrap_or_default());
+    match doc {
+        Value::String(s) => text_holds(s),
+        Value::Array(a) => a.iter().any(|x| holds_secret(masker, x)),
+        Value::Object(m) => m.iter().any(|(k, x)| text_holds(k) || holds_secret(masker, x)),
+        _ => false,
+    }
 }
 
 /// Give pending notifications a moment to go out, never more than 5 s.
