@@ -280,12 +280,12 @@ fn a_syntax_error_among_the_secrets_shows_no_excerpt() {
     let exp = dir.path().join("broken.yaml");
     std::fs::write(
         &exp,
-        "title: t\ndescription: d\nsecrets:\n  canary:\n    tok: \"S3cr3tTokABCDEFGH\n    x: [\nmethod: []\n",
+        "title: t\ndescription: d\nsecrets:\n  canary:\n    tok: \"S3cr3tTokABCDEFGH\" x\nmethod: []\n",
     )
     .unwrap();
     let out = gameday(&dir.path().join("data")).arg("validate").arg(&exp).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("broken.yaml:"), "the place is not named: {stderr}");
+    assert!(stderr.contains("broken.yaml:5:"), "the place is not named: {stderr}");
     assert_clean("validate", &stderr);
 }

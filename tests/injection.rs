@@ -136,14 +136,21 @@ fn hostile_text_neither_drives_a_terminal_nor_breaks_the_report() {
 fn validate_messages_are_terminal_safe() {
     let dir = tempfile::tempdir().unwrap();
     let exp = dir.path().join("bad.json");
-    // An invalid experiment whose messages quote the hostile names.
-    let doc = serde_json::json!({"title": hostile(), "description": "d", "method": [
-        {"type": "action", "name": hostile(), "provider": {"type": "process"}},
-        {"type": hostile(), "name": "x"}]});
-    std::fs::write(&exp, serde_json::to_vec(&doc).unwrap()).unwrap();
-    let out = gameday(&dir.path().join("data")).arg("validate").arg(&exp).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    acting_bytes("validate", &out.stderr);
+    // Invalid experiments whose messages quote what the file says.
+    let docs = [
+        serde_json::json!({"title": "t", "description": "d", "method": [{"type": hostile(), "name": "x"}]}),
+        serde_json::json!({"title": "t", "description": "d", "method": [{"type": "action", "name": "a", "ref": hostile()}]}),
+        serde_json::json!({"title": "t", "description": "d", "method": [{"type": "action", "name": "a",
+            "provider": {"type": "python", "module": hostile(), "func": "f"}}]}),
+    ];
+    for doc in docs {
+        std::fs::write(&exp, serde_json::to_vec(&doc).unwrap()).unwrap();
+        let out = gameday(&dir.path().join("data")).arg("validate").arg(&exp).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("owned-title"), "the message does not quote the file: {stderr}");
+        acting_bytes("validate", &out.stderr);
+    }
     let yaml = dir.path().join("bad.yaml");
     std::fs::write(&yaml, format!("title: t\ndescription: d\nmethod: [\n  {{name: \"{}\" x\n", "\\x1b]0;owned\\x07")).unwrap();
     let out = gameday(&dir.path().join("data")).arg("validate").arg(&yaml).output().unwrap();
