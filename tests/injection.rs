@@ -10,11 +10,9 @@ use std::path::Path;
 use std::process::Command;
 
 /// Every kind of control the brief names, in one string.
-const CONTROLS: &str =
-    "\x1b]0;owned-title\x07\x1b]52;c;b3duZWQ=\x07\x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\\x1b[2J\x1b[31mred\r\x08\x7f\u{9b}31m\u{202e}gnp.exe\u{2066}";
+const CONTROLS: &str = "\x1b]0;owned-title\x07\x1b]52;c;b3duZWQ=\x07\x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\\x1b[2J\x1b[31mred\r\x08\x7f\u{9b}31m\u{202e}gnp.exe\u{2066}";
 /// Markdown that would break out of its place if not escaped.
-const MARKDOWN: &str =
-    "[x](javascript:alert(1)) ![](http://track.example/p.gif) <img src=x> a\\|b | c\n# owned heading\n```\nfenced\n```\n- item";
+const MARKDOWN: &str = "[x](javascript:alert(1)) ![](http://track.example/p.gif) <img src=x> a\\|b | c\n# owned heading\n```\nfenced\n```\n- item";
 
 fn hostile() -> String {
     format!("{CONTROLS} {MARKDOWN}")
@@ -84,15 +82,18 @@ fn run(dir: &Path, name: &str, text: &str) -> (Vec<u8>, std::path::PathBuf) {
 /// The tags pandoc made of `report.md` that matter: links, images, headings,
 /// code blocks, table cells, raw HTML.
 fn structure(report_md: &Path) -> Vec<String> {
-    let out = Command::new("pandoc").args(["-f", "markdown", "-t", "html"]).arg(report_md).output().expect("pandoc runs");
+    let out =
+        Command::new("pandoc").args(["-f", "markdown", "-t", "html"]).arg(report_md).output().expect("pandoc runs");
     assert!(out.status.success(), "pandoc: {}", String::from_utf8_lossy(&out.stderr));
     let html = String::from_utf8(out.stdout).unwrap();
     let mut tags = Vec::new();
     for (i, _) in html.match_indices('<') {
         let tag: String = html[i + 1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
         let rest = &html[i..html[i..].find('>').map_or(html.len(), |e| i + e)];
-        if matches!(tag.as_str(), "a" | "img" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "td" | "th" | "script")
-            || rest.contains("href=")
+        if matches!(
+            tag.as_str(),
+            "a" | "img" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "td" | "th" | "script"
+        ) || rest.contains("href=")
             || rest.contains("src=")
         {
             tags.push(tag);
@@ -152,7 +153,8 @@ fn validate_messages_are_terminal_safe() {
         acting_bytes("validate", &out.stderr);
     }
     let yaml = dir.path().join("bad.yaml");
-    std::fs::write(&yaml, format!("title: t\ndescription: d\nmethod: [\n  {{name: \"{}\" x\n", "\\x1b]0;owned\\x07")).unwrap();
+    std::fs::write(&yaml, format!("title: t\ndescription: d\nmethod: [\n  {{name: \"{}\" x\n", "\\x1b]0;owned\\x07"))
+        .unwrap();
     let out = gameday(&dir.path().join("data")).arg("validate").arg(&yaml).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     acting_bytes("validate (syntax error)", &out.stderr);

@@ -11,7 +11,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 /// `eprintln!` would panic on the way out.
 pub fn line(level: &str, msg: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "[{} {level}] {}",
+    let _ = writeln!(
+        std::io::stderr(),
+        "[{} {level}] {}",
         Local::now().format("%Y-%m-%d %H:%M:%S"),
         crate::term_text::terminal_safe(msg)
     );

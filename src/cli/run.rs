@@ -188,8 +188,8 @@ pub fn create_session(
     // written straight into it): a substituted secret never names a path.
     let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
     let folder_title = masker.mask_str(&prepared.title_as_written);
-    let dir = session::dir::create(root, &folder_title)
-        .map_err(|e| format!("cannot create the session directory: {e}"))?;
+    let dir =
+        session::dir::create(root, &folder_title).map_err(|e| format!("cannot create the session directory: {e}"))?;
     session::lock::hold(&dir, "run").map_err(|e| e.explain(&dir))?;
     let log = EventLog::create(&dir.join(session::dir::EVENTS), durability)
         .map_err(|e| format!("cannot create the event log: {e}"))?;

@@ -512,7 +512,8 @@ mod secrets_block_tests {
 
     #[test]
     fn lines_of_the_secrets_block_are_known() {
-        let doc = "title: t\nsecrets:\n  api:\n    token: |\n      s3cr3t: x\n\n    other: 'a''b\nmethod:\n  - name: x\n";
+        let doc =
+            "title: t\nsecrets:\n  api:\n    token: |\n      s3cr3t: x\n\n    other: 'a''b\nmethod:\n  - name: x\n";
         let inside: Vec<usize> = (1..=9).filter(|&l| in_secrets_block(doc, l)).collect();
         assert_eq!(inside, [2, 3, 4, 5, 6, 7]);
     }

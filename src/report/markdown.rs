@@ -128,7 +128,11 @@ pub fn code(s: &str, in_cell: bool) -> String {
     }
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     // A space on each side keeps a backtick at either end from joining the fence.
-    if text.starts_with('`') || text.ends_with('`') { format!("{ticks} {text} {ticks}") } else { format!("{ticks}{text}{ticks}") }
+    if text.starts_with('`') || text.ends_with('`') {
+        format!("{ticks} {text} {ticks}")
+    } else {
+        format!("{ticks}{text}{ticks}")
+    }
 }
 
 #[cfg(test)]
@@ -148,7 +152,10 @@ mod tests {
     fn nothing_breaks_out_of_its_place() {
         assert_eq!(inline("[x](javascript:alert(1))"), "\\[x\\](javascript:alert(1))");
         assert_eq!(inline("![](http://t.example/p.gif)"), "!\\[\\](http:\\/\\/t.example/p.gif)");
-        assert_eq!(inline("ok\n# owned\n```\n1. item\n  - item"), "ok\n  \\# owned\n  \\`\\`\\`\n  1\\. item\n    \\- item");
+        assert_eq!(
+            inline("ok\n# owned\n```\n1. item\n  - item"),
+            "ok\n  \\# owned\n  \\`\\`\\`\n  1\\. item\n    \\- item"
+        );
         // A backslash before a pipe stays inside its cell.
         assert_eq!(cell("a\\|b"), "a\\\\\\|b");
         assert_eq!(code("a ` b | c", true), "``a ` b \\| c``");
