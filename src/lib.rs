@@ -12,6 +12,7 @@ pub mod notify;
 pub mod providers;
 pub mod report;
 pub mod session;
+pub mod term_text;
 pub mod timefmt;
 pub mod trace;
 pub mod tui;

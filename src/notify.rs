@@ -10,7 +10,14 @@
 //!   format: slack        # or plain (the gameday-notify/1 JSON event); default slack
 //!   timeout: 5           # seconds per request; default 5
 //!   retries: 3           # extra attempts after a failure; default 3
+//!   headers:             # optional, sent with every request
+//!     Authorization: Bearer ${notify_token}
 //! ```
+//!
+//! The webhook and the header values take `${name}` from the experiment's
+//! configuration and secrets (see [`resolve`]), so the URL's secret part can
+//! come from the environment instead of the playbook; the notifier only
+//! ever sends masked events, and never shows more of the URL than its host.
 //!
 //! The notifier reads the recorder's updates (so it only ever sees masked
 //! events) in its own task. Nothing it does can slow the console: the
@@ -53,6 +60,8 @@ pub struct NotifyConfig {
     pub timeout: Duration,
     /// Extra attempts after a failure (connection error, timeout, 408, 429, 5xx).
     pub retries: u32,
+    /// Sent with every request, as written (after substitution).
+    pub headers: Vec<(String, String)>,
 }
 
 /// Read `notify:` from a playbook; `Ok(None)` when it has none, `Err` with a
@@ -68,10 +77,26 @@ pub fn parse(doc: &Value) -> Result<Option<NotifyConfig>, String> {
         Some(Value::String(w)) if !w.trim().is_empty() => w.trim().to_string(),
         _ => return Err("'notify' needs a 'webhook' URL".into()),
     };
+    // A URL with `${…}` in it is checked once substituted ([`resolve`]).
     match url::Url::parse(&webhook) {
+        _ if webhook.contains('$') => {}
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
         _ => return Err("the notify webhook must be an http:// or https:// URL".into()),
     }
+    let headers = match n.get("headers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(m)) => {
+            let mut out = Vec::new();
+            for (k, v) in m {
+                let Some(v) = v.as_str() else {
+                    return Err(format!("the notify header '{k}' must be a string"));
+                };
+                out.push((k.clone(), v.to_string()));
+            }
+            out
+        }
+        Some(_) => return Err("the notify headers must be a mapping of names to strings".into()),
+    };
     let format = match n.get("format").map(|f| f.as_str().map(str::to_ascii_lowercase)) {
         None => Format::Slack,
         Some(Some(f)) if f == "slack" => Format::Slack,
@@ -92,7 +117,27 @@ pub fn parse(doc: &Value) -> Result<Option<NotifyConfig>, String> {
             _ => return Err("the notify retries must be a whole number from 0 to 10".into()),
         },
     };
-    Ok(Some(NotifyConfig { webhook, format, timeout, retries }))
+    Ok(Some(NotifyConfig { webhook, format, timeout, retries, headers }))
+}
+
+/// [`parse`], with `${name}` in the webhook and the header values taken
+/// from the run's configuration and secrets (as activities take them).
+pub fn resolve(
+    doc: &Value,
+    configuration: &serde_json::Map<String, Value>,
+    secrets: &serde_json::Map<String, Value>,
+) -> Result<Option<NotifyConfig>, String> {
+    let Some(mut cfg) = parse(doc)? else { return Ok(None) };
+    let scope = crate::engine::substitute::Scope::new(configuration, secrets);
+    let text = |s: &str| crate::engine::pyvalue::py_str(&crate::engine::substitute::substitute_str(s, &scope));
+    cfg.webhook = text(&cfg.webhook);
+    for (_, v) in cfg.headers.iter_mut() {
+        *v = text(v);
+    }
+    match url::Url::parse(&cfg.webhook) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(cfg)),
+        _ => Err("the notify webhook, once substituted, must be an http:// or https:// URL".into()),
+    }
 }
 
 /// `notify:` from a playbook, or `None` when absent or unusable (use
@@ -127,7 +172,11 @@ async fn deliver(client: &reqwest::Client, cfg: &NotifyConfig, body: &Value) -> 
     let mut attempt: u32 = 0;
     let mut pause = FIRST_BACKOFF;
     loop {
-        let why = match client.post(&cfg.webhook).json(body).send().await {
+        let mut request = client.post(&cfg.webhook).json(body);
+        for (name, value) in &cfg.headers {
+            request = request.header(name, value);
+        }
+        let why = match request.send().await {
             Ok(resp) if resp.status().is_success() => return Ok(()),
             Ok(resp) => {
                 let s = resp.status();
@@ -237,7 +286,8 @@ mod tests {
                 webhook: "https://hooks.example.com/T/B/x".into(),
                 format: Format::Slack,
                 timeout: DEFAULT_TIMEOUT,
-                retries: DEFAULT_RETRIES
+                retries: DEFAULT_RETRIES,
+                headers: Vec::new(),
             }
         );
         let cfg = parse(

@@ -104,7 +104,7 @@ struct Session {
 }
 
 fn config(url: &str, format: Format, timeout: Duration, retries: u32) -> NotifyConfig {
-    NotifyConfig { webhook: url.into(), format, timeout, retries }
+    NotifyConfig { webhook: url.into(), format, timeout, retries, headers: Vec::new() }
 }
 
 /// A recorder on a fresh log with a notifier subscribed to it.

@@ -33,7 +33,7 @@ pub async fn backlog(args: BacklogArgs) -> u8 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("gameday: {e}");
+            eprintln!("gameday: {}", crate::term_text::terminal_safe(&e.to_string()));
             1
         }
     }

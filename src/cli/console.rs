@@ -303,21 +303,17 @@ fn summary(doc: &Value, dir: &Path, journal: &Path, reports: bool, outcome: Opti
             } else {
                 String::new()
             };
-            let _ = writeln!(
-                std::io::stderr(),
-                "{title}: {shown}\nSession: {}\nJournal: {}{report}",
-                dir.display(),
-                journal.display()
-            );
+            let text = format!("{title}: {shown}\nSession: {}\nJournal: {}{report}", dir.display(), journal.display());
+            let _ = writeln!(std::io::stderr(), "{}", crate::term_text::terminal_safe(&text));
             o.exit_code()
         }
         None => {
-            let _ = writeln!(
-                std::io::stderr(),
+            let text = format!(
                 "{title}: the run did not finish.\nSession: {}\nResume with: gameday resume {}",
                 dir.display(),
                 dir.display()
             );
+            let _ = writeln!(std::io::stderr(), "{}", crate::term_text::terminal_safe(&text));
             1
         }
     }

@@ -6,12 +6,17 @@ use chrono::Local;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Print one log line.
+/// Print one log line, terminal-safe (see [`crate::term_text`]).
 /// Write errors are ignored: after a hangup stderr is a dead terminal, and
 /// `eprintln!` would panic on the way out.
 pub fn line(level: &str, msg: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "[{} {level}] {msg}", Local::now().format("%Y-%m-%d %H:%M:%S"));
+    let _ = writeln!(
+        std::io::stderr(),
+        "[{} {level}] {}",
+        Local::now().format("%Y-%m-%d %H:%M:%S"),
+        crate::term_text::terminal_safe(msg)
+    );
 }
 
 fn kind_word(activity: &Value) -> String {

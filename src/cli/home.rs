@@ -13,7 +13,8 @@ pub fn list_sessions_cmd() -> u8 {
         return 0;
     }
     for s in sessions {
-        println!("{:<12} {}  {}  {}", s.verdict, s.started, s.title, s.dir.display());
+        let line = format!("{:<12} {}  {}  {}", s.verdict, s.started, s.title, s.dir.display());
+        println!("{}", crate::term_text::terminal_safe(&line));
     }
     0
 }
@@ -90,7 +91,7 @@ async fn dispatch(choice: std::io::Result<Choice>) -> u8 {
                 .await
         }
         Err(e) => {
-            eprintln!("gameday: {e}");
+            eprintln!("gameday: {}", crate::term_text::terminal_safe(&e.to_string()));
             1
         }
     }

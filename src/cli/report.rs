@@ -30,7 +30,10 @@ pub struct ReportArgs {
 /// output could not be used, 2 a bad option).
 pub async fn report(args: ReportArgs) -> u8 {
     let Some(format) = Format::parse(&args.format) else {
-        eprintln!("gameday report: unknown format '{}' (use md, html or json)", args.format);
+        eprintln!(
+            "gameday report: unknown format '{}' (use md, html or json)",
+            crate::term_text::terminal_safe(&args.format)
+        );
         return 2;
     };
     // Reading and rendering a large session is CPU work: keep it off the async workers.
@@ -39,7 +42,7 @@ pub async fn report(args: ReportArgs) -> u8 {
         // Every input is read before anything is written: a bad input leaves no file behind.
         let built = report::read_all(&paths, args.participant)?;
         for w in built.iter().flat_map(|b| &b.warnings) {
-            eprintln!("gameday report: WARNING: {w}");
+            eprintln!("gameday report: WARNING: {}", crate::term_text::terminal_safe(w));
         }
         let done = match &args.output {
             Some(p) => write_file(p, |out| report::render_to(&built, format, out)),
@@ -57,7 +60,7 @@ pub async fn report(args: ReportArgs) -> u8 {
     match job.await {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {
-            eprintln!("gameday report: {e}");
+            eprintln!("gameday report: {}", crate::term_text::terminal_safe(&e));
             1
         }
         Err(e) => {

@@ -184,13 +184,23 @@ pub fn create_session(
     durability: Durability,
 ) -> Result<OpenedSession, String> {
     let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("session");
-    let dir = session::dir::create(root, title).map_err(|e| format!("cannot create the session directory: {e}"))?;
+    // Named from the title as written (masked too, for an inline secret
+    // written straight into it): a substituted secret never names a path.
+    let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
+    let folder_title = masker.mask_str(&prepared.title_as_written);
+    let dir =
+        session::dir::create(root, &folder_title).map_err(|e| format!("cannot create the session directory: {e}"))?;
     session::lock::hold(&dir, "run").map_err(|e| e.explain(&dir))?;
     let log = EventLog::create(&dir.join(session::dir::EVENTS), durability)
         .map_err(|e| format!("cannot create the event log: {e}"))?;
     let rec = Arc::new(Recorder::new(log));
     rec.set_secrets(prepared.secret_values.clone());
-    let notifier = crate::notify::from_doc(&prepared.experiment).map(|cfg| {
+    let notify = crate::notify::resolve(&prepared.experiment, &prepared.configuration, &prepared.secrets);
+    let notify = notify.unwrap_or_else(|e| {
+        warn_after_start(&rec, format!("no notifications will be sent: {e}"));
+        None
+    });
+    let notifier = notify.map(|cfg| {
         let title = rec.masker().mask_str(title);
         let session = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let rec2 = Arc::clone(&rec);
@@ -199,6 +209,18 @@ pub fn create_session(
         })
     });
     Ok((dir, rec, notifier))
+}
+
+/// Record `message` as a warning right after the session's first event
+/// (nothing may be recorded before `session_started`).
+fn warn_after_start(rec: &Arc<Recorder>, message: String) {
+    let mut updates = rec.subscribe();
+    let rec = Arc::clone(rec);
+    tokio::spawn(async move {
+        if updates.recv().await.is_some() {
+            rec.record_or_flag(EventBody::Warning { message });
+        }
+    });
 }
 
 /// The second half of [`open_session`]: the frozen copy of the experiment
@@ -218,7 +240,11 @@ pub fn start_session(
     // with every secret value replaced by the mask as a whole string, so it
     // always parses again. `resume` knows a masked inline secret by it.
     let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
-    let frozen = serde_json::to_vec_pretty(&masker.mask(&source.doc)).map_err(|e| e.to_string())?;
+    let masked = masker.mask(&source.doc);
+    if holds_secret(&masker, &masked) {
+        return Err(format!("refusing to write {}: the copy would still hold a secret value", path.display()));
+    }
+    let frozen = serde_json::to_vec_pretty(&masked).map_err(|e| e.to_string())?;
     session::dir::write_atomic(&path, &frozen).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     rec.record(EventBody::SessionStarted {
         experiment: prepared.journal_copy.clone(),
@@ -233,6 +259,19 @@ pub fn start_session(
     })
     .map_err(|e| format!("cannot write the event log: {e}"))?;
     Ok(())
+}
+
+/// Whether any text of `doc` (a key or a string, as JSON writes it) still
+/// holds a secret in one of its masked forms. Numbers are not looked at: a
+/// short secret may well equal a timeout.
+fn holds_secret(masker: &crate::session::recorder::Masker, doc: &Value) -> bool {
+    let text_holds = |s: &str| masker.finds_secret(&serde_json::to_string(s).unwrap_or_default());
+    match doc {
+        Value::String(s) => text_holds(s),
+        Value::Array(a) => a.iter().any(|x| holds_secret(masker, x)),
+        Value::Object(m) => m.iter().any(|(k, x)| text_holds(k) || holds_secret(masker, x)),
+        _ => false,
+    }
 }
 
 /// Give pending notifications a moment to go out, never more than 5 s.
@@ -391,7 +430,7 @@ pub async fn run(args: RunArgs) -> u8 {
                 return 1;
             }
         };
-    let title = prepared.experiment.get("title").and_then(Value::as_str).unwrap_or("").to_string();
+    let title = rec.masker().mask_str(prepared.experiment.get("title").and_then(Value::as_str).unwrap_or(""));
     line("INFO", &format!("Running experiment: {title}"));
     let logger = tokio::spawn(follow(rec.subscribe()));
     rec.on_failure(Box::new(|m| line("ERROR", m)));

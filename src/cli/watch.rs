@@ -31,9 +31,13 @@ pub struct WatchArgs {
     #[arg(long = "as", value_name = "NAME")]
     pub as_name: Option<String>,
     /// Print one line per event instead of the full-screen view, until the
-    /// session ends.
-    #[arg(long)]
+    /// session ends (for people: control characters shown as escapes).
+    #[arg(long, conflicts_with = "follow_json")]
     pub follow_lines: bool,
+    /// Print each event as one JSON object per line (JSON Lines, as in the
+    /// session's events.jsonl) until the session ends: for scripts.
+    #[arg(long)]
+    pub follow_json: bool,
 }
 
 /// How long to wait for a new session's first event.
@@ -48,8 +52,9 @@ pub async fn watch(args: WatchArgs) -> u8 {
             return 2;
         }
     };
-    if args.follow_lines {
-        return follow_lines(&dir, args.participant).await;
+    if args.follow_lines || args.follow_json {
+        let format = if args.follow_json { LineFormat::Json } else { LineFormat::Human };
+        return follow_lines(&dir, args.participant, format).await;
     }
     full_screen(&dir, &args).await
 }
@@ -81,10 +86,28 @@ fn make_filter(participant: bool) -> ParticipantFilter {
     if participant { ParticipantFilter::from_style() } else { ParticipantFilter::new(false) }
 }
 
-/// `--follow-lines`: every event so far, then each new one as it is saved,
+/// How `--follow-lines` and `--follow-json` print an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineFormat {
+    Human,
+    Json,
+}
+
+/// One event as printed: either way nothing in it can act on the terminal.
+fn event_line(fmt: &mut LineFormatter, format: LineFormat, ev: &Event) -> String {
+    match format {
+        LineFormat::Human => crate::term_text::terminal_safe(&fmt.line(ev)).into_owned(),
+        LineFormat::Json => {
+            let json = serde_json::to_string(ev).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            crate::term_text::json_terminal_safe(&json).into_owned()
+        }
+    }
+}
+
+/// `--follow-lines` / `--follow-json`: every event so far, then each new one as it is saved,
 /// until `session_ended` is the newest event (a resumed session goes on
 /// after an earlier one) or the process is interrupted.
-async fn follow_lines(dir: &Path, participant: bool) -> u8 {
+async fn follow_lines(dir: &Path, participant: bool, format: LineFormat) -> u8 {
     let mut tail = Tail::new(&dir.join(EVENTS));
     let mut filter = make_filter(participant);
     let mut fmt = LineFormatter::new();
@@ -106,7 +129,7 @@ async fn follow_lines(dir: &Path, participant: bool) -> u8 {
                 told_style = true;
                 let _ = writeln!(std::io::stderr(), "{}", participant_note(&filter));
             }
-            if writeln!(out, "{}", fmt.line(&ev)).is_err() {
+            if writeln!(out, "{}", event_line(&mut fmt, format, &ev)).is_err() {
                 // The reader went away (`| head`): nothing more to do.
                 return 0;
             }

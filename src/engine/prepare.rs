@@ -24,10 +24,14 @@ pub struct Prepared {
     pub secret_values: Vec<String>,
     /// Problems worth telling the user that do not stop the run.
     pub warnings: Vec<String>,
+    /// The title as written, before substitution: what names the session
+    /// folder, so that no substituted secret ends up in a path.
+    pub title_as_written: String,
 }
 
 /// Resolve what the run needs.
 pub async fn prepare(doc: Value, vars: &RuntimeVars, opts: &RunOptions) -> Result<Prepared, ConfigError> {
+    let title_as_written = doc.get("title").and_then(Value::as_str).unwrap_or("session").to_string();
     let static_conf = load_configuration(doc.get("configuration"), vars)?;
     let secrets = load_secrets(doc.get("secrets"), vars)?;
     let (configuration, warnings) = dynamic_configuration(static_conf, &secrets, opts).await;
@@ -44,7 +48,7 @@ pub async fn prepare(doc: Value, vars: &RuntimeVars, opts: &RunOptions) -> Resul
         mask_inline(decl);
     }
     let secret_values = secret_values(&secrets);
-    Ok(Prepared { experiment, journal_copy, configuration, secrets, secret_values, warnings })
+    Ok(Prepared { experiment, journal_copy, configuration, secrets, secret_values, warnings, title_as_written })
 }
 
 /// Inline secret values are the secrets themselves: never copy them out.

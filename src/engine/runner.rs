@@ -1044,7 +1044,9 @@ impl Engine {
                 live: &live,
                 python: &self.opts.python,
             };
-            providers::run(&activity, &ctx).await
+            let result = providers::run(&activity, &ctx).await;
+            self.rec.live_end(run);
+            result
         };
         let (mut status, mut exception, output, ran) = match result {
             Ok(out) => {

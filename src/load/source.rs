@@ -262,11 +262,49 @@ fn decode_utf8<'a>(origin: &str, bytes: &'a [u8]) -> Result<&'a str, LoadError> 
     Err(LoadError::Syntax { file: origin.to_string(), line, column, message, snippet: snippet(&lossy, line, column) })
 }
 
-/// Build a [`LoadError::Syntax`] whose snippet is taken from `text`.
+/// Build a [`LoadError::Syntax`] whose snippet is taken from `text` — unless
+/// the line may hold an inline secret: the secrets are not known before the
+/// document parses, so no line of a `secrets` block is ever shown.
 fn syntax_error(origin: &str, text: &str, line: usize, column: usize, message: String) -> LoadError {
     let line = line.max(1);
     let column = column.max(1);
-    LoadError::Syntax { file: origin.to_string(), line, column, message, snippet: snippet(text, line, column) }
+    let snippet = if in_secrets_block(text, line) {
+        format!("{line} | (a line of the 'secrets' block: not shown, it may hold a secret)")
+    } else {
+        snippet(text, line, column)
+    };
+    LoadError::Syntax { file: origin.to_string(), line, column, message, snippet }
+}
+
+/// Whether line `line` (1-based) of `text` names `secrets` itself or lies
+/// inside a `secrets:` block (a less indented `secrets:` key above it with
+/// nothing even less indented in between).
+pub(crate) fn in_secrets_block(text: &str, line: usize) -> bool {
+    let lines: Vec<&str> = text.split('\n').take(line).collect();
+    let Some(own) = lines.last() else { return false };
+    let names_secrets = |l: &str| {
+        let t = l.trim_start().trim_start_matches(['-', ' ', '{', ',']);
+        t.starts_with("secrets") || t.starts_with("\"secrets\"") || t.starts_with("'secrets'")
+    };
+    if own.contains("secrets") {
+        return true;
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut limit = if own.trim().is_empty() { usize::MAX } else { indent(own) };
+    for l in lines.iter().rev().skip(1) {
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') || indent(l) >= limit {
+            continue;
+        }
+        if names_secrets(l) {
+            return true;
+        }
+        limit = indent(l);
+        if limit == 0 {
+            return false;
+        }
+    }
+    false
 }
 
 /// Characters shown around the error column when a line is long
@@ -465,6 +503,19 @@ impl<'de> Visitor<'de> for StrictVisitor {
             object.insert(key, value);
         }
         Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod secrets_block_tests {
+    use super::in_secrets_block;
+
+    #[test]
+    fn lines_of_the_secrets_block_are_known() {
+        let doc =
+            "title: t\nsecrets:\n  api:\n    token: |\n      s3cr3t: x\n\n    other: 'a''b\nmethod:\n  - name: x\n";
+        let inside: Vec<usize> = (1..=9).filter(|&l| in_secrets_block(doc, l)).collect();
+        assert_eq!(inside, [2, 3, 4, 5, 6, 7]);
     }
 }
 

@@ -124,15 +124,28 @@ pub(super) async fn track(family: &mut super::proc_tree::Family) -> std::convert
     }
 }
 
-async fn pump<R: AsyncRead + Unpin>(mut r: R, stream: Stream, live: &dyn LiveSink) -> Vec<u8> {
+/// Read a child's stream to its end: every chunk shown live, at most
+/// [`OUTPUT_CAP`] bytes kept (then [`TRUNCATED_MARK`]), so a chatty activity
+/// costs bounded memory. A UTF-8 character cut by a read is shown whole
+/// with the next read, not as two replacement characters.
+pub(super) async fn pump<R: AsyncRead + Unpin>(mut r: R, stream: Stream, live: &dyn LiveSink) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = vec![0u8; 16 * 1024];
     let mut truncated = false;
+    let mut cut_char: Vec<u8> = Vec::new();
     loop {
         match r.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
+            Ok(0) | Err(_) => {
+                if !cut_char.is_empty() {
+                    live.output(stream, &String::from_utf8_lossy(&cut_char));
+                }
+                break;
+            }
             Ok(n) => {
-                live.output(stream, &String::from_utf8_lossy(&buf[..n]));
+                cut_char.extend_from_slice(&buf[..n]);
+                let whole = whole_chars_len(&cut_char);
+                live.output(stream, &String::from_utf8_lossy(&cut_char[..whole]));
+                cut_char.drain(..whole);
                 if out.len() + n <= OUTPUT_CAP {
                     out.extend_from_slice(&buf[..n]);
                 } else if !truncated {
@@ -145,6 +158,23 @@ async fn pump<R: AsyncRead + Unpin>(mut r: R, stream: Stream, live: &dyn LiveSin
         }
     }
     out
+}
+
+/// How much of `bytes` ends on a character boundary: all of it, unless it
+/// ends inside a UTF-8 sequence that more bytes may complete.
+fn whole_chars_len(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => bytes.len(),
+        // `error_len() == None`: the end is an incomplete sequence.
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(_) => {
+            // Invalid bytes earlier: only an incomplete tail (at most 3 bytes) is held.
+            let tail_start = bytes.len().saturating_sub(3);
+            (tail_start..bytes.len())
+                .find(|&i| bytes[i] >= 0xC0 && std::str::from_utf8(&bytes[i..]).is_err_and(|e| e.error_len().is_none()))
+                .unwrap_or(bytes.len())
+        }
+    }
 }
 
 fn decode(bytes: Vec<u8>) -> String {

@@ -90,6 +90,8 @@ fn environment() -> Result<Environment<'static>, String> {
     env.add_filter("cell", |s: Option<String>| s.map(|s| markdown::cell(&s)).unwrap_or_default());
     env.add_filter("md", |s: Option<String>| s.map(|s| markdown::inline(&s)).unwrap_or_default());
     env.add_filter("fence", |s: Option<String>| s.map(|s| markdown::fence(&s)).unwrap_or_default());
+    env.add_filter("code", |s: Option<String>| s.map(|s| markdown::code(&s, false)).unwrap_or_default());
+    env.add_filter("code_cell", |s: Option<String>| s.map(|s| markdown::code(&s, true)).unwrap_or_default());
     env.add_filter("pin", |k: String| svg::pin_style(&k).0.to_string());
     env.add_filter("num", |x: f64| format!("{x:.1}"));
     Ok(env)

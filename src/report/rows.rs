@@ -449,11 +449,11 @@ mod tests {
     fn markdown_rows_are_masked_then_escaped() {
         assert_eq!(
             write(false, List::Notes(Pick::Action)),
-            "- T+00:01:01 (09:01:01) **sam**: rotate &lt;***&gt; &amp; retry | now (owner: kim)\n"
+            "- T+00:01:01 (09:01:01) **sam**: rotate &lt;\\*\\*\\*&gt; &amp; retry | now (owner: kim)\n"
         );
         assert_eq!(
             write(false, List::Actions(Pick::Action)),
-            "| rotate &lt;***&gt; &amp; retry \\| now | kim |  | sam | T+00:01:01 |\n"
+            "| rotate &lt;\\*\\*\\*&gt; &amp; retry \\| now | kim |  | sam | T+00:01:01 |\n"
         );
         assert_eq!(write(false, List::Timeline), "| T+00:00:05 | <soon> | idea | a/b c |  |\n");
     }

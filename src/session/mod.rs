@@ -7,6 +7,7 @@ pub mod heartbeat;
 pub mod journal;
 pub mod links;
 pub mod lock;
+pub mod mask;
 pub mod recorder;
 pub mod requests;
 pub mod store;

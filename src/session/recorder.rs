@@ -4,7 +4,6 @@
 use super::event::{Event, EventBody};
 use super::store::EventLog;
 use crate::providers::Stream;
-use serde_json::Value;
 use std::io;
 use std::sync::Mutex;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -21,53 +20,17 @@ pub enum Update {
     Live { run: u64, stream: Stream, text: String },
 }
 
-/// Replaces secret values with a mask wherever they appear.
-#[derive(Debug, Clone, Default)]
-pub struct Masker {
-    secrets: Vec<String>,
-}
+pub use super::mask::{MASK, Masker};
 
-/// What a masked secret looks like.
-pub const MASK: &str = "***";
-
-impl Masker {
-    pub fn new(mut secrets: Vec<String>) -> Self {
-        secrets.retain(|s| !s.is_empty());
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Self { secrets }
+/// The body of an event with every string in it masked.
+fn mask_body(masker: &Masker, body: EventBody) -> EventBody {
+    if masker.is_empty() {
+        return body;
     }
-
-    pub fn mask_str(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
-            }
-        }
-        out
-    }
-
-    pub fn mask(&self, v: &Value) -> Value {
-        if self.secrets.is_empty() {
-            return v.clone();
-        }
-        match v {
-            Value::String(s) => Value::String(self.mask_str(s)),
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.mask(x)).collect()),
-            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (self.mask_str(k), self.mask(x))).collect()),
-            other => other.clone(),
-        }
-    }
-
-    fn mask_body(&self, body: EventBody) -> EventBody {
-        if self.secrets.is_empty() {
-            return body;
-        }
-        // Round-trip through JSON so every string field of every kind is covered.
-        match serde_json::to_value(&body) {
-            Ok(v) => serde_json::from_value(self.mask(&v)).unwrap_or(body),
-            Err(_) => body,
-        }
+    // Round-trip through JSON so every string field of every kind is covered.
+    match serde_json::to_value(&body) {
+        Ok(v) => serde_json::from_value(masker.mask(&v)).unwrap_or(body),
+        Err(_) => body,
     }
 }
 
@@ -114,6 +77,9 @@ pub struct Recorder {
     log: Mutex<EventLog>,
     subscribers: Mutex<Vec<UnboundedSender<Update>>>,
     masker: Mutex<Masker>,
+    /// Per run and stream, the end of the live output held back because it
+    /// may be the start of a secret the next chunk completes.
+    live_pending: Mutex<Vec<((u64, Stream), String)>>,
     health: Mutex<LogHealth>,
     on_failure: Mutex<Option<FailureHook>>,
 }
@@ -124,6 +90,7 @@ impl Recorder {
             log: Mutex::new(log),
             subscribers: Mutex::new(Vec::new()),
             masker: Mutex::new(Masker::default()),
+            live_pending: Mutex::new(Vec::new()),
             health: Mutex::new(LogHealth::default()),
             on_failure: Mutex::new(None),
         }
@@ -204,7 +171,7 @@ impl Recorder {
     /// is also kept in [`Recorder::health`], so it is shown even where the
     /// caller has nobody to tell.
     pub fn record(&self, body: EventBody) -> io::Result<Event> {
-        let body = self.masker().mask_body(body);
+        let body = mask_body(&self.masker(), body);
         let appended = match self.log.lock() {
             Ok(mut log) => log.append(body).map_err(|e| (log.last_failed_kind().unwrap_or("an event").to_string(), e)),
             Err(_) => Err(("an event".to_string(), io::Error::other("event log lock poisoned"))),
@@ -228,10 +195,47 @@ impl Recorder {
         self.record(body).ok()
     }
 
-    /// Announce live output (masked, not recorded).
+    /// Announce live output (masked, not recorded). A secret split across
+    /// chunks is masked too: the end of each chunk that could begin a secret
+    /// is held back until the next chunk or [`Recorder::live_end`].
     pub fn live(&self, run: u64, stream: Stream, text: &str) {
-        let text = self.masker().mask_str(text);
-        self.broadcast(Update::Live { run, stream, text });
+        let masker = self.masker();
+        let shown = match self.live_pending.lock() {
+            Ok(mut pending) => {
+                let key = (run, stream);
+                let at = match pending.iter().position(|(k, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        pending.push((key, String::new()));
+                        pending.len() - 1
+                    }
+                };
+                masker.mask_piece(&mut pending[at].1, text)
+            }
+            Err(_) => masker.mask_str(text),
+        };
+        if !shown.is_empty() {
+            self.broadcast(Update::Live { run, stream, text: shown });
+        }
+    }
+
+    /// The run's output is complete: show what [`Recorder::live`] held back.
+    pub fn live_end(&self, run: u64) {
+        let masker = self.masker();
+        let ended: Vec<((u64, Stream), String)> = match self.live_pending.lock() {
+            Ok(mut pending) => {
+                let (ended, kept) = std::mem::take(&mut *pending).into_iter().partition(|((r, _), _)| *r == run);
+                *pending = kept;
+                ended
+            }
+            Err(_) => Vec::new(),
+        };
+        for ((run, stream), mut rest) in ended {
+            let text = masker.flush(&mut rest);
+            if !text.is_empty() {
+                self.broadcast(Update::Live { run, stream, text });
+            }
+        }
     }
 
     /// Current T+ in seconds.
