@@ -97,6 +97,7 @@ pub struct Engine {
 struct Live<'a> {
     rec: &'a Recorder,
     run: u64,
+    stop: &'a StopHandle,
 }
 
 impl LiveSink for Live<'_> {
@@ -108,6 +109,9 @@ impl LiveSink for Live<'_> {
     }
     fn spawned(&self, pgid: u32) {
         self.rec.record_or_flag(EventBody::ProcessStarted { run: self.run, pgid });
+    }
+    fn exit_signal(&self, graceful: bool) {
+        self.stop.stop(StopRequest::exit_signal(graceful));
     }
     fn printed(&self, stdout: &str, stderr: &str) {
         if !stdout.is_empty() || !stderr.is_empty() {
@@ -1037,7 +1041,7 @@ impl Engine {
         } else if let Some(why) = refused {
             Err(ProviderError::Failed(why))
         } else {
-            let live = Live { rec: &self.rec, run };
+            let live = Live { rec: &self.rec, run, stop: &self.stop };
             let ctx = providers::Context {
                 scope: self.scope(),
                 cancel: cancel.clone(),

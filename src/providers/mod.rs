@@ -44,6 +44,9 @@ pub trait LiveSink: Send + Sync {
     fn spawned(&self, _pgid: u32) {}
     /// What a python activity printed, once it has ended (kept in the log).
     fn printed(&self, _stdout: &str, _stderr: &str) {}
+    /// The activity raised Chaos Toolkit's graceful (SIGUSR1) or ungraceful
+    /// (SIGUSR2) exit signal.
+    fn exit_signal(&self, _graceful: bool) {}
 }
 
 /// A sink that drops everything (dynamic configuration, tests).

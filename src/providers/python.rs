@@ -48,7 +48,15 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
                     live.output(stream, &text);
                     printed.add(stream, &text);
                 }
-                Some(Msg::Done(result)) => break Ok(result),
+                Some(Msg::Done(result, signals)) => {
+                    // chaoslib's exit_gracefully()/exit_ungracefully() in
+                    // this call: the run ends as chaos ends it, before the
+                    // result is used.
+                    for signum in signals {
+                        live.exit_signal(signum == libc::SIGUSR1);
+                    }
+                    break Ok(result);
+                }
                 Some(Msg::Gone(why)) => break Err(ProviderError::Crashed(why)),
                 None => break Err(ProviderError::Crashed("the Python worker ended".into())),
             },

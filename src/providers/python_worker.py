@@ -41,14 +41,48 @@ import signal as _signal
 _EXIT_SIGNALS = {getattr(_signal, n) for n in ("SIGUSR1", "SIGUSR2") if hasattr(_signal, n)}
 
 
-def _forward_exit_signals():
-    target = int(os.environ.get("GAMEDAY_PID") or 0) or os.getppid()
-    while True:
-        signum = _signal.sigwait(_EXIT_SIGNALS)
+# Calls running now (id -> record); a signal that arrives while some run
+# goes back with their replies, so gameday learns of it before their
+# results and ends the run exactly where chaos would. One that arrives with
+# no call running is passed on to gameday's pid.
+_running = {}
+_running_lock = __import__("threading").Lock()
+_signal_seq = [0]
+
+
+_real_kill = os.kill
+
+
+def _note_exit_signal(signum):
+    with _running_lock:
+        _signal_seq[0] += 1
+        for call in _running.values():
+            call["signals"].append([_signal_seq[0], int(signum)])
+        attached = bool(_running)
+    if not attached:
+        target = int(os.environ.get("GAMEDAY_PID") or 0) or os.getppid()
         try:
-            os.kill(target, signum)
+            _real_kill(target, signum)
         except OSError:
             pass
+
+
+def _kill(pid, sig):
+    # chaoslib's exit functions signal this very process from the calling
+    # thread: note it there and then, so the call's reply carries it.
+    if pid in (0, os.getpid()) and sig in _EXIT_SIGNALS:
+        _note_exit_signal(sig)
+        return None
+    return _real_kill(pid, sig)
+
+
+os.kill = _kill
+
+
+def _forward_exit_signals():
+    # The same signals sent from outside (or by C code).
+    while True:
+        _note_exit_signal(_signal.sigwait(_EXIT_SIGNALS))
 
 
 if _EXIT_SIGNALS and hasattr(_signal, "pthread_sigmask"):
@@ -173,7 +207,9 @@ def _run(req):
 
 
 def _call(req):
-    _local.call = {"id": req["id"], "sent": 0, "truncated": False}
+    _local.call = {"id": req["id"], "sent": 0, "truncated": False, "signals": []}
+    with _running_lock:
+        _running[req["id"]] = _local.call
     try:
         result = _run(req)
     except BaseException as x:  # SystemExit, KeyboardInterrupt in a driver
@@ -184,8 +220,14 @@ def _call(req):
             sys.stderr.flush()
         except Exception:
             pass
+        call = _local.call
         _local.call = None
-    _send({"id": req["id"], "result": result})
+    with _running_lock:
+        _running.pop(req["id"], None)
+    reply = {"id": req["id"], "result": result}
+    if call and call["signals"]:
+        reply["exit_signals"] = call["signals"]
+    _send(reply)
 
 
 def main():

@@ -32,7 +32,9 @@ const CONNECT_WITHIN: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub enum Msg {
     Output(Stream, String),
-    Done(Value),
+    /// The call's result, and the exit signals (SIGUSR1/SIGUSR2 numbers)
+    /// that reached the worker while it ran and were not reported before.
+    Done(Value, Vec<i32>),
     /// The worker ended before answering.
     Gone(String),
 }
@@ -49,6 +51,9 @@ pub struct Worker {
     child: Mutex<Option<Child>>,
     /// The end of what the worker wrote to its stderr, for crash messages.
     stderr_tail: Mutex<String>,
+    /// The last exit signal reported (each carries a sequence number, as
+    /// every call running when it came reports it).
+    signals_seen: AtomicU64,
 }
 
 type Registry = tokio::sync::Mutex<HashMap<String, Arc<Worker>>>;
@@ -135,6 +140,7 @@ async fn start(python: &str, live: &dyn LiveSink) -> Result<Arc<Worker>, Provide
         family: Mutex::new(Some(family)),
         child: Mutex::new(Some(child)),
         stderr_tail: Mutex::new(String::new()),
+        signals_seen: AtomicU64::new(0),
     });
     tokio::spawn(read_replies(Arc::clone(&worker), read));
     if let Some(out) = stdout {
@@ -159,8 +165,9 @@ async fn read_replies(worker: Arc<Worker>, read: tokio::net::unix::OwnedReadHalf
         let Some(id) = msg.get("id").and_then(Value::as_u64) else { continue };
         let mut calls = worker.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(result) = msg.get("result") {
+            let signals = worker.new_signals(msg.get("exit_signals"));
             if let Some(tx) = calls.remove(&id) {
-                let _ = tx.send(Msg::Done(result.clone()));
+                let _ = tx.send(Msg::Done(result.clone(), signals));
             }
         } else if let (Some(stream), Some(text)) =
             (msg.get("stream").and_then(Value::as_str), msg.get("text").and_then(Value::as_str))
@@ -204,6 +211,21 @@ impl Worker {
     /// so a resumed session can clean up after a crash).
     pub fn pgid(&self) -> u32 {
         self.pgid
+    }
+
+    /// The exit signals in a reply that no earlier reply reported.
+    fn new_signals(&self, list: Option<&Value>) -> Vec<i32> {
+        let mut out = Vec::new();
+        for pair in list.and_then(Value::as_array).into_iter().flatten() {
+            let (Some(seq), Some(signum)) = (pair.get(0).and_then(Value::as_u64), pair.get(1).and_then(Value::as_i64))
+            else {
+                continue;
+            };
+            if self.signals_seen.fetch_max(seq, Ordering::SeqCst) < seq {
+                out.push(i32::try_from(signum).unwrap_or(0));
+            }
+        }
+        out
     }
 
     /// Send one call; its output and result come on the returned channel.
