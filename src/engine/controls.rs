@@ -16,17 +16,21 @@
 //! * A module that raises something other than `ImportError` while being
 //!   imported crashes `chaos run`; here it is a warning and the control is
 //!   skipped.
-//! * Controls from the settings file or `--control-file` (global controls)
-//!   are not loaded; only those declared in the experiment.
-//! * Hooks get `settings=None` and `event_registry=None`.
+//! * Global controls (the settings file's and `--control-file`'s, see
+//!   [`globals`]) are applied as chaoslib applies them, `loader` hooks
+//!   included; a global control whose module is missing is skipped with a
+//!   warning (chaos skips it silently).
+//! * Hooks get `event_registry=None`.
 //! * A control's standard input is `/dev/null` and what it prints arrives as
 //!   `control output: …` warnings, because the console owns the terminal.
 mod bridge;
+pub mod globals;
 pub mod merge;
 
 use super::pyvalue::py_truthy;
 use super::substitute::{Scope, substitute};
 use bridge::{Bridge, Reply};
+pub use globals::Globals;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -75,6 +79,9 @@ pub struct Controls {
     /// `None` when no control is declared or none could be loaded.
     bridge: Option<Bridge>,
     experiment: Value,
+    /// Global controls still registered (one whose `configure_control`
+    /// raised is dropped, as chaoslib drops it).
+    globals: Vec<Value>,
     configuration: Map<String, Value>,
     secrets: Map<String, Value>,
     /// Each module tried, and whether it imported cleanly.
@@ -120,6 +127,7 @@ impl Controls {
         Self {
             bridge: None,
             experiment: experiment.clone(),
+            globals: Vec::new(),
             configuration: Map::new(),
             secrets: Map::new(),
             modules: HashMap::new(),
@@ -143,6 +151,21 @@ impl Controls {
         Self::start_with_timeout(experiment, configuration, secrets, python, warn, DEFAULT_TIMEOUT).await
     }
 
+    /// [`Controls::start`] with global controls and settings, in chaos's
+    /// order: import the globals, their `loader` hooks, validate the
+    /// experiment's controls, `configure_control` of the globals, then of
+    /// the experiment's.
+    pub async fn start_with_globals(
+        experiment: &Value,
+        configuration: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+        python: &str,
+        warn: Warn,
+        globals: &Globals,
+    ) -> Self {
+        Self::launch(experiment, configuration, secrets, python, warn, DEFAULT_TIMEOUT, globals).await
+    }
+
     /// [`Controls::start`] with a time limit per hook other than [`DEFAULT_TIMEOUT`].
     pub async fn start_with_timeout(
         experiment: &Value,
@@ -152,8 +175,21 @@ impl Controls {
         warn: Warn,
         timeout: Duration,
     ) -> Self {
+        Self::launch(experiment, configuration, secrets, python, warn, timeout, &Globals::default()).await
+    }
+
+    async fn launch(
+        experiment: &Value,
+        configuration: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+        python: &str,
+        warn: Warn,
+        timeout: Duration,
+        globals: &Globals,
+    ) -> Self {
         let declared = merge::all_controls(experiment);
-        if !declared.iter().any(|c| python_module(c).is_some()) {
+        let any_python = declared.iter().chain(&globals.controls).any(|c| python_module(c).is_some());
+        if !any_python {
             return Self::none(experiment, warn);
         }
         let Some(bridge) = Bridge::spawn(python, timeout, warn.clone()) else {
@@ -162,6 +198,7 @@ impl Controls {
         let mut me = Self {
             bridge: Some(bridge),
             experiment: experiment.clone(),
+            globals: Vec::new(),
             configuration: configuration.clone(),
             secrets: secrets.clone(),
             modules: HashMap::new(),
@@ -173,13 +210,20 @@ impl Controls {
             "experiment": experiment,
             "configuration": configuration,
             "secrets": secrets,
-            "settings": null,
+            "settings": globals.settings,
         });
         if me.request_slow(&init, "start-up").await.is_none() {
             me.bridge = None;
             return me;
         }
-        me.validate(&declared).await;
+        me.import_globals(&globals.controls).await;
+        me.loader_hooks(globals.source.as_deref()).await;
+        if globals.validated {
+            me.import_all(&declared).await;
+        } else {
+            me.validate(&declared).await;
+        }
+        me.configure_globals(&globals.settings).await;
         me.configure(&declared).await;
         if !me.modules.values().any(|s| *s == Import::Ok) {
             // Nothing usable: no need to keep an interpreter around.
@@ -190,34 +234,130 @@ impl Controls {
         me
     }
 
+    /// Import a module once; `None` when the bridge is gone.
+    async fn import(&mut self, module: &str, name: &str) -> Option<Import> {
+        if let Some(state) = self.modules.get(module) {
+            return Some(*state);
+        }
+        let req = json!({"op": "import", "module": module});
+        let reply = self.request_slow(&req, &format!("the import of '{module}'")).await?;
+        let state = match (reply.get("ok"), text(&reply, "kind")) {
+            (Some(_), _) => Import::Ok,
+            (None, Some("import")) => Import::Missing,
+            (None, _) => {
+                let err = text(&reply, "error").unwrap_or("an unknown error");
+                (self.warn)(format!(
+                    "importing Python module '{module}' for control '{name}' raised {err}; \
+                     the control is skipped (chaos run would crash here)"
+                ));
+                Import::Broken
+            }
+        };
+        self.modules.insert(module.to_string(), state);
+        Some(state)
+    }
+
+    /// chaoslib's `load_global_controls`: a python global control whose
+    /// module cannot be imported is not registered.
+    async fn import_globals(&mut self, controls: &[Value]) {
+        for c in controls {
+            if let Some(module) = python_module(c) {
+                let name = name_of(c);
+                match self.import(module, &name).await {
+                    None => return,
+                    Some(Import::Ok) => {}
+                    Some(_) => {
+                        (self.warn)(format!(
+                            "global control '{name}': Python module '{module}' could not be imported; \
+                             the control is not registered"
+                        ));
+                        continue;
+                    }
+                }
+            }
+            self.globals.push(c.clone());
+        }
+    }
+
+    /// `before_loading_experiment_control(context=source)` and
+    /// `after_loading_experiment_control(context=source, state=experiment)`
+    /// of the global controls (the only ones known while chaos loads the
+    /// experiment). Errors are logged and skipped, as chaos does.
+    async fn loader_hooks(&mut self, source: Option<&str>) {
+        let Some(source) = source else { return };
+        if self.globals.is_empty() {
+            return;
+        }
+        let state = self.experiment.clone();
+        for (scope, state) in [("before", Value::Null), ("after", state)] {
+            let func = format!("{scope}_loading_experiment_control");
+            for c in self.globals.clone() {
+                let target = c.get("scope").unwrap_or(&Value::Null);
+                if py_truthy(target) && target.as_str() != Some(scope) {
+                    continue;
+                }
+                let Some(module) = python_module(&c) else { continue };
+                let arguments = c.get("provider").and_then(|p| p.get("arguments")).cloned().unwrap_or(json!({}));
+                let req = json!({
+                    "op": "call", "module": module, "func": func, "arguments": arguments,
+                    "inject": HOOK_INJECT, "state": state, "context": source, "loader": true,
+                });
+                let name = name_of(&c);
+                let Some(reply) = self.request(&req, &format!("{func} of control '{name}'")).await else { return };
+                if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
+                    (self.warn)(format!("{func} of control '{name}' raised {err}; the run carries on"));
+                }
+            }
+        }
+    }
+
+    /// chaoslib's `initialize_global_controls`: `configure_control` of each
+    /// global control with the settings; one that raises is dropped.
+    async fn configure_globals(&mut self, settings: &Option<Value>) {
+        let mut kept = Vec::new();
+        for c in std::mem::take(&mut self.globals) {
+            let Some(module) = python_module(&c) else {
+                kept.push(c);
+                continue;
+            };
+            let name = name_of(&c);
+            let arguments = c.get("provider").and_then(|p| p.get("arguments")).cloned().unwrap_or(json!({}));
+            let req = json!({
+                "op": "call", "module": module, "func": "configure_control", "arguments": arguments,
+                "inject": CONFIGURE_INJECT, "given": {"settings": globals::settings_or_empty(settings)},
+            });
+            let Some(reply) = self.request(&req, &format!("configure_control of global control '{name}'")).await else {
+                return;
+            };
+            if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
+                (self.warn)(format!(
+                    "configure_control of global control '{name}' raised {err}; the control is not registered, \
+                     as in Chaos Toolkit"
+                ));
+                continue;
+            }
+            kept.push(c);
+        }
+        self.globals = kept;
+    }
+
+    /// Import each declared module without validating (validation was done).
+    async fn import_all(&mut self, declared: &[Value]) {
+        for c in declared {
+            if let Some(module) = python_module(c)
+                && self.import(module, &name_of(c)).await.is_none()
+            {
+                return;
+            }
+        }
+    }
+
     /// Import and validate each declaration, as chaoslib's `validate_controls`.
     async fn validate(&mut self, declared: &[Value]) {
         for c in declared {
             let Some(module) = python_module(c) else { continue };
             let name = name_of(c);
-            let state = match self.modules.get(module) {
-                Some(state) => *state,
-                None => {
-                    let req = json!({"op": "import", "module": module});
-                    let Some(reply) = self.request_slow(&req, &format!("the import of '{module}'")).await else {
-                        return;
-                    };
-                    let state = match (reply.get("ok"), text(&reply, "kind")) {
-                        (Some(_), _) => Import::Ok,
-                        (None, Some("import")) => Import::Missing,
-                        (None, _) => {
-                            let err = text(&reply, "error").unwrap_or("an unknown error");
-                            (self.warn)(format!(
-                                "importing Python module '{module}' for control '{name}' raised {err}; \
-                                 the control is skipped (chaos run would crash here)"
-                            ));
-                            Import::Broken
-                        }
-                    };
-                    self.modules.insert(module.to_string(), state);
-                    state
-                }
-            };
+            let Some(state) = self.import(module, &name).await else { return };
             if state == Import::Missing {
                 // chaoslib's warning, word for word (one per declaration, as it does).
                 (self.warn)(format!(
@@ -253,9 +393,10 @@ impl Controls {
             seen.push(name.clone());
             let Some(module) = python_module(c).filter(|m| self.usable(m)) else { continue };
             let arguments = c.get("provider").and_then(|p| p.get("arguments")).cloned().unwrap_or(json!({}));
+            // chaoslib's `initialize_controls` passes no settings.
             let req = json!({
                 "op": "call", "module": module, "func": "configure_control",
-                "arguments": arguments, "inject": CONFIGURE_INJECT,
+                "arguments": arguments, "inject": CONFIGURE_INJECT, "given": {"settings": null},
             });
             let Some(reply) = self.request(&req, &format!("configure_control of control '{name}'")).await else {
                 return;
@@ -333,7 +474,7 @@ impl Controls {
         let ctx = if level.context_is_experiment() { &self.experiment } else { context };
         let func = format!("{scope}_{}_control", level.as_str());
         let subst = Scope::new(&self.configuration, &self.secrets);
-        for c in merge::context_controls(level, &self.experiment, ctx) {
+        for c in merge::context_controls(level, &self.globals, &self.experiment, ctx) {
             let target = c.get("scope").unwrap_or(&Value::Null);
             if py_truthy(target) && target.as_str() != Some(scope) {
                 continue;
@@ -389,6 +530,18 @@ impl Controls {
             };
             if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
                 (self.warn)(format!("cleanup_control of control '{name}' raised {err}"));
+            }
+        }
+        // Then every global control, one call each (chaoslib's `cleanup_global_controls`).
+        for c in &self.globals {
+            let name = name_of(c);
+            let Some(module) = python_module(c) else { continue };
+            let req = json!({"op": "call", "module": module, "func": "cleanup_control"});
+            let Some(reply) = self.request(&req, &format!("cleanup_control of global control '{name}'")).await else {
+                break;
+            };
+            if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
+                (self.warn)(format!("cleanup_control of global control '{name}' raised {err}"));
             }
         }
         bridge.stop().await;

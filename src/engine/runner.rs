@@ -319,12 +319,13 @@ impl Engine {
         let warn: super::controls::Warn = Arc::new(move |m| {
             rec.record_or_flag(EventBody::Warning { message: m });
         });
-        let controls = super::controls::Controls::start(
+        let controls = super::controls::Controls::start_with_globals(
             &self.experiment,
             &self.configuration,
             &self.secrets,
             &self.opts.python,
             warn,
+            &self.opts.globals,
         )
         .await;
         if let Some(why) = controls.invalid() {

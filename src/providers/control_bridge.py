@@ -75,6 +75,17 @@ def _import(name):
 
 
 def _injectable(name, req):
+    # A value the request names itself (e.g. the settings chaoslib passes,
+    # or not, depending on who calls `configure_control`).
+    given = req.get("given") or {}
+    if name in given:
+        return given[name]
+    if req.get("loader") and name in ("experiment", "extensions"):
+        # chaoslib's loader hooks run before there is an experiment: it
+        # passes None, and `experiment.get("extensions")` raises.
+        if name == "extensions":
+            raise AttributeError("'NoneType' object has no attribute 'get'")
+        return None
     if name == "state":
         return req.get("state")
     if name == "extensions":
@@ -95,9 +106,12 @@ def _call(req):
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
         params = {}
-    for name in req.get("inject", []):
-        if name in params:
-            arguments[name] = _injectable(name, req)
+    try:
+        for name in req.get("inject", []):
+            if name in params:
+                arguments[name] = _injectable(name, req)
+    except Exception as x:
+        return {"error": _describe(x), "message": str(x)}
     args = []
     if "control" in req:
         args.append(req["control"])
