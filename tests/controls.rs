@@ -582,3 +582,30 @@ fn global_controls_from_settings_and_control_file_follow_chaos() {
     assert_eq!(theirs[3]["arguments"], json!({"tag": "file", "who": "${user}"}));
     assert!(tags(&ours).contains(&"before_activity_control \"file\"".to_string()));
 }
+
+/// What a control changes in the configuration it is given is what later
+/// activities are substituted with, as under chaos (one shared dict): a key
+/// added by `configure_control`, and one changed by `before_activity_control`
+/// for the very activity about to run. Both journals' outputs must agree.
+#[test]
+fn configuration_changed_by_a_control_is_used_by_later_activities() {
+    let sb = Sandbox::new();
+    let echo = |name: &str, args: &str| json!({"type": "action", "name": name, "provider": {"type": "process", "path": "echo", "arguments": args}});
+    let exp = json!({
+        "title": "feedback", "description": "d",
+        "configuration": {"word": "original"},
+        "controls": [{"name": "fb", "provider": {"type": "python", "module": "gd_feedback"}}],
+        "method": [echo("first", "${word} ${from_configure}"), echo("second", "${word}")],
+    });
+    let (code, text, _) = sb.chaos(&exp);
+    assert_eq!(code, Some(0), "{text}");
+    let stdout = |journal: &Path| -> Vec<Value> {
+        let j: Value = serde_json::from_slice(&std::fs::read(journal).unwrap()).unwrap();
+        j["run"].as_array().unwrap().iter().map(|r| r["output"]["stdout"].clone()).collect()
+    };
+    let theirs = stdout(&sb.dir.path().join("chaos/journal.json"));
+    assert_eq!(theirs, [json!("original configured\n"), json!("changed\n")], "the real chaos");
+    let (code, text) = gameday_run(&sb, &exp, &[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(stdout(&sb.dir.path().join("gameday-journal.json")), theirs, "{text}");
+}

@@ -8,11 +8,16 @@
 //! then [`Controls::after`] — `after` also when `before` or the block itself was
 //! interrupted, as chaoslib's `with controls(...)` does in its `finally`.
 //!
+//! What a control changes in the `configuration` or `secrets` it is given
+//! is fed back ([`Controls::fed_back`]): later activities and hooks are
+//! substituted with it, as under chaos, where they share one dict.
+//!
 //! Known differences from Chaos Toolkit:
 //! * A control sees its own copy of the context: mutations it makes to the
-//!   activity, hypothesis or experiment are not fed back into gameday's run
-//!   (in Chaos Toolkit they change what runs next). Within Python, the
-//!   experiment object is one and the same for every hook, as in chaoslib.
+//!   activity, hypothesis or experiment, and keys it adds to a run entry,
+//!   are not fed back into gameday's run (in Chaos Toolkit they change what
+//!   runs next). Within Python, the experiment object is one and the same
+//!   for every hook, as in chaoslib.
 //! * A module that raises something other than `ImportError` while being
 //!   imported crashes `chaos run`; here it is a warning and the control is
 //!   skipped.
@@ -74,6 +79,9 @@ const HOOK_INJECT: [&str; 6] = ["secrets", "configuration", "state", "experiment
 /// The same for `configure_control`.
 const CONFIGURE_INJECT: [&str; 5] = ["experiment", "secrets", "configuration", "settings", "event_registry"];
 
+/// Configuration and secrets, in that order.
+pub type ScopeMaps = (Map<String, Value>, Map<String, Value>);
+
 /// The controls of one run.
 pub struct Controls {
     /// `None` when no control is declared or none could be loaded.
@@ -82,8 +90,10 @@ pub struct Controls {
     /// Global controls still registered (one whose `configure_control`
     /// raised is dropped, as chaoslib drops it).
     globals: Vec<Value>,
-    configuration: Map<String, Value>,
-    secrets: Map<String, Value>,
+    /// Configuration and secrets as the controls last left them.
+    scope: std::sync::Mutex<Arc<ScopeMaps>>,
+    /// Set once a control changed the configuration or secrets.
+    changed: std::sync::atomic::AtomicBool,
     /// Each module tried, and whether it imported cleanly.
     modules: HashMap<String, Import>,
     /// Why a control's `validate_control` refused the experiment.
@@ -128,8 +138,8 @@ impl Controls {
             bridge: None,
             experiment: experiment.clone(),
             globals: Vec::new(),
-            configuration: Map::new(),
-            secrets: Map::new(),
+            scope: std::sync::Mutex::new(Arc::new((Map::new(), Map::new()))),
+            changed: Default::default(),
             modules: HashMap::new(),
             invalid: None,
             warn,
@@ -199,8 +209,8 @@ impl Controls {
             bridge: Some(bridge),
             experiment: experiment.clone(),
             globals: Vec::new(),
-            configuration: configuration.clone(),
-            secrets: secrets.clone(),
+            scope: std::sync::Mutex::new(Arc::new((configuration.clone(), secrets.clone()))),
+            changed: Default::default(),
             modules: HashMap::new(),
             invalid: None,
             warn,
@@ -329,6 +339,7 @@ impl Controls {
             let Some(reply) = self.request(&req, &format!("configure_control of global control '{name}'")).await else {
                 return;
             };
+            self.absorb(&reply);
             if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
                 (self.warn)(format!(
                     "configure_control of global control '{name}' raised {err}; the control is not registered, \
@@ -401,12 +412,41 @@ impl Controls {
             let Some(reply) = self.request(&req, &format!("configure_control of control '{name}'")).await else {
                 return;
             };
+            self.absorb(&reply);
             if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
                 (self.warn)(format!(
                     "configure_control of control '{name}' raised {err}; the control stays active, as in Chaos Toolkit"
                 ));
             }
         }
+    }
+
+    fn current_scope(&self) -> Arc<ScopeMaps> {
+        self.scope.lock().map(|s| Arc::clone(&s)).unwrap_or_else(|p| Arc::clone(&p.into_inner()))
+    }
+
+    /// Take the configuration and secrets a hook handed back (the bridge
+    /// returns them when the hook was given them, changed or not).
+    fn absorb(&self, reply: &Value) {
+        let (Some(c), Some(s)) =
+            (reply.get("configuration").and_then(Value::as_object), reply.get("secrets").and_then(Value::as_object))
+        else {
+            return;
+        };
+        let current = self.current_scope();
+        if current.0 == *c && current.1 == *s {
+            return;
+        }
+        if let Ok(mut guard) = self.scope.lock() {
+            *guard = Arc::new((c.clone(), s.clone()));
+            self.changed.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// The configuration and secrets once a control changed them (`None`
+    /// while none did): what later activities are substituted with.
+    pub fn fed_back(&self) -> Option<Arc<ScopeMaps>> {
+        self.changed.load(std::sync::atomic::Ordering::SeqCst).then(|| self.current_scope())
     }
 
     fn usable(&self, module: &str) -> bool {
@@ -473,7 +513,8 @@ impl Controls {
         }
         let ctx = if level.context_is_experiment() { &self.experiment } else { context };
         let func = format!("{scope}_{}_control", level.as_str());
-        let subst = Scope::new(&self.configuration, &self.secrets);
+        let maps = self.current_scope();
+        let subst = Scope::new(&maps.0, &maps.1);
         for c in merge::context_controls(level, &self.globals, &self.experiment, ctx) {
             let target = c.get("scope").unwrap_or(&Value::Null);
             if py_truthy(target) && target.as_str() != Some(scope) {
@@ -499,6 +540,7 @@ impl Controls {
             let Some(reply) = self.request(&req, &format!("{func} of control '{name}'")).await else {
                 return Ok(());
             };
+            self.absorb(&reply);
             if let Some(msg) = reply.get("interrupt") {
                 return Err(msg.as_str().map_or_else(|| msg.to_string(), str::to_string));
             }

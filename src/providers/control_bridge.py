@@ -127,9 +127,19 @@ def _call(req):
     except BaseException as x:
         if _is_interrupt(x) or isinstance(x, (SystemExit, KeyboardInterrupt)):
             msg = str(x) if _is_interrupt(x) else _describe(x)
-            return {"interrupt": msg}
-        return {"error": _describe(x), "message": str(x)}
-    return {"ok": True, "declared": True}
+            return _with_scope({"interrupt": msg}, params)
+        return _with_scope({"error": _describe(x), "message": str(x)}, params)
+    return _with_scope({"ok": True, "declared": True}, params)
+
+
+def _with_scope(reply, params):
+    # Under chaos the configuration and secrets a control is given are the
+    # run's own dicts: hand them back, so gameday uses what it changed.
+    if "configuration" in params or "secrets" in params:
+        conf, secrets = _stored.get("configuration"), _stored.get("secrets")
+        reply["configuration"] = conf if isinstance(conf, dict) else {}
+        reply["secrets"] = secrets if isinstance(secrets, dict) else {}
+    return reply
 
 
 def _handle(req):
