@@ -609,3 +609,20 @@ fn configuration_changed_by_a_control_is_used_by_later_activities() {
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(stdout(&sb.dir.path().join("gameday-journal.json")), theirs, "{text}");
 }
+
+/// chaosaddons' repeat control works by inserting copies into the running
+/// experiment, which gameday does not re-read: it must say so, not stay silent.
+#[test]
+fn the_repeat_control_is_a_clear_warning_not_silence() {
+    let sb = Sandbox::new();
+    let mut act = process("say", "action");
+    act["controls"] = json!([{"name": "again", "provider": {
+        "type": "python", "module": "chaosaddons.controls.repeat", "arguments": {"repeat_count": 2}}}]);
+    let exp = json!({"title": "repeat", "description": "d", "method": [act]});
+    let (code, text) = gameday_run(&sb, &exp, &[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("control 'again' (chaosaddons.controls.repeat)") && text.contains("nothing is repeated"),
+        "{text}"
+    );
+}

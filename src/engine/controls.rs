@@ -79,6 +79,20 @@ const HOOK_INJECT: [&str; 6] = ["secrets", "configuration", "state", "experiment
 /// The same for `configure_control`.
 const CONFIGURE_INJECT: [&str; 5] = ["experiment", "secrets", "configuration", "settings", "event_registry"];
 
+/// chaosaddons' repeat control inserts copies of the activity into the
+/// experiment's lists while chaos iterates over them. gameday runs the
+/// experiment as loaded, so say that the activity will not be repeated.
+fn warn_about_repeat<'a>(controls: impl Iterator<Item = &'a Value>, warn: &Warn) {
+    for c in controls.filter(|c| python_module(c) == Some("chaosaddons.controls.repeat")) {
+        warn(format!(
+            "control '{}' (chaosaddons.controls.repeat) repeats an activity by inserting copies into the experiment \
+             while it runs; gameday runs the experiment as loaded, so nothing is repeated: write the repetitions \
+             into the method instead",
+            name_of(c)
+        ));
+    }
+}
+
 /// Configuration and secrets, in that order.
 pub type ScopeMaps = (Map<String, Value>, Map<String, Value>);
 
@@ -198,6 +212,7 @@ impl Controls {
         globals: &Globals,
     ) -> Self {
         let declared = merge::all_controls(experiment);
+        warn_about_repeat(declared.iter().chain(&globals.controls), &warn);
         let any_python = declared.iter().chain(&globals.controls).any(|c| python_module(c).is_some());
         if !any_python {
             return Self::none(experiment, warn);
