@@ -507,3 +507,122 @@ fn after_experiment_control_receives_the_whole_journal() {
     assert_eq!(ours, chaos_log, "gameday (left) and chaos (right) differ");
     assert_eq!(ours[0]["duration"], "float");
 }
+
+/// Run the gameday binary headless on `exp` with the sandbox's python and
+/// extra arguments before and after `run`; returns (exit code, output).
+fn gameday_run(sb: &Sandbox, exp: &Value, top: &[&str], extra: &[&str]) -> (Option<i32>, String) {
+    let file = sb.dir.path().join("gameday-exp.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(exp).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(top)
+        .arg("run")
+        .arg(&file)
+        .args(["--headless", "--python", &sb.python(), "--journal-path"])
+        .arg(sb.dir.path().join("gameday-journal.json"))
+        .args(extra)
+        .env("GAMEDAY_DATA_DIR", sb.dir.path().join("data"))
+        .env("HOME", sb.dir.path())
+        .current_dir(sb.dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), text)
+}
+
+/// Global controls from the settings file (`--settings`) and from
+/// `--control-file`, next to a top-level and an activity-level control:
+/// every hook, in order, with the same arguments, as the real `chaos run`
+/// calls them (globals first, dropped at the method and rollback levels
+/// under top-level controls, configured before the experiment's, cleaned
+/// up after them). Through the real binary.
+#[test]
+fn global_controls_from_settings_and_control_file_follow_chaos() {
+    let sb = Sandbox::new();
+    let settings = sb.dir.path().join("settings.yaml");
+    std::fs::write(
+        &settings,
+        "controls:\n  from-settings:\n    provider:\n      type: python\n      module: gd_recorder\n      arguments: {tag: settings}\n",
+    )
+    .unwrap();
+    let control_file = sb.dir.path().join("controls.json");
+    let file_controls = json!({"from-file": {"provider": {"type": "python", "module": "gd_recorder", "arguments": {"tag": "file", "who": "${user}"}}}});
+    std::fs::write(&control_file, serde_json::to_vec(&file_controls).unwrap()).unwrap();
+    let mut exp = order_experiment(json!({"tag": "top"}));
+    exp["method"][0]["controls"] = json!([recorder("local", json!({"tag": "local"}))]);
+    let (settings_arg, file_arg) = (settings.display().to_string(), control_file.display().to_string());
+
+    let work = sb.dir.path().join("chaos");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("experiment.json"), serde_json::to_vec_pretty(&exp).unwrap()).unwrap();
+    let chaos_log = work.join("chaos.log");
+    let out = Command::new(venv().join("bin/chaos"))
+        .args(["--no-version-check", "--no-log-file", "--settings", &settings_arg, "run"])
+        .args(["--control-file", &file_arg, "experiment.json"])
+        .current_dir(&work)
+        .env("HOME", &work)
+        .env("PYTHONPATH", fixtures())
+        .env("GD_CONTROL_LOG", &chaos_log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs = read_log(&chaos_log);
+
+    let (code, text) = gameday_run(&sb, &exp, &["--settings", &settings_arg], &["--control-file", &file_arg]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("not supported"), "{text}");
+    let ours = sb.gameday_log();
+    let tags = |log: &[Value]| -> Vec<String> {
+        log.iter().map(|e| format!("{} {}", e["f"].as_str().unwrap_or(""), e["arguments"]["tag"])).collect()
+    };
+    assert_eq!(tags(&ours), tags(&theirs), "hook sequences differ (gameday left, chaos right)");
+    assert_eq!(ours, theirs, "hook arguments differ (gameday left, chaos right)");
+    // The global controls really took part: configured first, and in every experiment-level hook.
+    assert_eq!(functions(&theirs[..4]), ["validate", "validate", "configure", "configure"]);
+    assert_eq!(theirs[2]["arguments"]["tag"], "settings");
+    assert_eq!(theirs[3]["arguments"], json!({"tag": "file", "who": "${user}"}));
+    assert!(tags(&ours).contains(&"before_activity_control \"file\"".to_string()));
+}
+
+/// What a control changes in the configuration it is given is what later
+/// activities are substituted with, as under chaos (one shared dict): a key
+/// added by `configure_control`, and one changed by `before_activity_control`
+/// for the very activity about to run. Both journals' outputs must agree.
+#[test]
+fn configuration_changed_by_a_control_is_used_by_later_activities() {
+    let sb = Sandbox::new();
+    let echo = |name: &str, args: &str| json!({"type": "action", "name": name, "provider": {"type": "process", "path": "echo", "arguments": args}});
+    let exp = json!({
+        "title": "feedback", "description": "d",
+        "configuration": {"word": "original"},
+        "controls": [{"name": "fb", "provider": {"type": "python", "module": "gd_feedback"}}],
+        "method": [echo("first", "${word} ${from_configure}"), echo("second", "${word}")],
+    });
+    let (code, text, _) = sb.chaos(&exp);
+    assert_eq!(code, Some(0), "{text}");
+    let stdout = |journal: &Path| -> Vec<Value> {
+        let j: Value = serde_json::from_slice(&std::fs::read(journal).unwrap()).unwrap();
+        j["run"].as_array().unwrap().iter().map(|r| r["output"]["stdout"].clone()).collect()
+    };
+    let theirs = stdout(&sb.dir.path().join("chaos/journal.json"));
+    assert_eq!(theirs, [json!("original configured\n"), json!("changed\n")], "the real chaos");
+    let (code, text) = gameday_run(&sb, &exp, &[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(stdout(&sb.dir.path().join("gameday-journal.json")), theirs, "{text}");
+}
+
+/// chaosaddons' repeat control works by inserting copies into the running
+/// experiment, which gameday does not re-read: it must say so, not stay silent.
+#[test]
+fn the_repeat_control_is_a_clear_warning_not_silence() {
+    let sb = Sandbox::new();
+    let mut act = process("say", "action");
+    act["controls"] = json!([{"name": "again", "provider": {
+        "type": "python", "module": "chaosaddons.controls.repeat", "arguments": {"repeat_count": 2}}}]);
+    let exp = json!({"title": "repeat", "description": "d", "method": [act]});
+    let (code, text) = gameday_run(&sb, &exp, &[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("control 'again' (chaosaddons.controls.repeat)") && text.contains("nothing is repeated"),
+        "{text}"
+    );
+}

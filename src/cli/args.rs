@@ -7,8 +7,119 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "gameday", version = crate::cli::args::VERSION, about)]
 pub struct Cli {
+    #[command(flatten)]
+    pub top: TopLevel,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Chaos Toolkit's top-level flags, with chaos's meaning; they go before the
+/// subcommand, as with `chaos`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TopLevel {
+    /// Accepted for chaos compatibility (gameday has no debug-level lines).
+    #[arg(long)]
+    pub verbose: bool,
+    /// Accepted for chaos compatibility: gameday never checks for newer versions.
+    #[arg(long)]
+    pub no_version_check: bool,
+    /// Change to this directory before anything else (the log file stays
+    /// relative to where gameday was started, as with chaos).
+    #[arg(long, value_name = "DIR")]
+    pub change_dir: Option<PathBuf>,
+    /// Write no log file (the default for gameday's own commands; the `chaos`
+    /// drop-in writes chaostoolkit.log unless told this).
+    #[arg(long)]
+    pub no_log_file: bool,
+    /// Also write the headless log lines to this file.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    /// Lowest level written to the log file.
+    #[arg(long, value_enum, default_value = "debug")]
+    pub log_file_level: LogLevel,
+    /// Format of the headless log lines on the terminal.
+    #[arg(long, value_enum, default_value = "string")]
+    pub log_format: LogFormat,
+    /// Chaos Toolkit settings file, for its global controls and runtime strategies.
+    #[arg(long, value_name = "PATH")]
+    pub settings: Option<PathBuf>,
+}
+
+/// `--log-file-level`, as chaos spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, clap::ValueEnum)]
+pub enum LogLevel {
+    #[default]
+    Debug,
+    Info,
+    Warning,
+    Error,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    String,
+    Json,
+}
+
+/// The drop-in for Chaos Toolkit's `chaos` command: `gameday chaos …`, or
+/// the gameday binary called through a link named `chaos`.
+#[derive(Debug, Parser, Clone)]
+#[command(name = "chaos", version = crate::cli::args::VERSION)]
+pub struct ChaosCli {
+    #[command(flatten)]
+    pub top: TopLevel,
+    #[command(subcommand)]
+    pub command: ChaosCommand,
+}
+
+/// `chaos`'s commands.
+#[derive(Debug, Subcommand, Clone)]
+pub enum ChaosCommand {
+    /// Run an experiment headless (gameday's `run --headless`).
+    Run(RunArgs),
+    /// Validate an experiment.
+    Validate(ValidateArgs),
+    /// Display information about gameday and the Chaos Toolkit extensions installed.
+    Info(InfoArgs),
+    /// Not supported by the drop-in (use `gameday init`).
+    #[command(disable_help_flag = true)]
+    Init(Rest),
+    /// Not supported by the drop-in.
+    #[command(disable_help_flag = true)]
+    Discover(Rest),
+    /// Not supported by the drop-in (use `gameday report`).
+    #[command(disable_help_flag = true)]
+    Report(Rest),
+    /// Not supported by the drop-in (edit the settings file).
+    #[command(disable_help_flag = true)]
+    Settings(Rest),
+}
+
+/// Whatever follows an unsupported command.
+#[derive(Debug, Args, Clone)]
+pub struct Rest {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub rest: Vec<String>,
+}
+
+/// `chaos info TARGET`.
+#[derive(Debug, Args, Clone)]
+pub struct InfoArgs {
+    #[arg(value_enum)]
+    pub target: InfoTarget,
+    /// Python interpreter whose Chaos Toolkit extensions are listed.
+    #[arg(long, env = "GAMEDAY_PYTHON")]
+    pub python: Option<String>,
+}
+
+/// What `chaos info` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InfoTarget {
+    Core,
+    Settings,
+    Extensions,
 }
 
 /// Version with the git commit it was built from.
@@ -38,6 +149,9 @@ pub enum Command {
     Backlog(BacklogArgs),
     /// Follow a running session live, read-only (for observers, e.g. over SSH).
     Watch(crate::cli::watch::WatchArgs),
+    /// Chaos Toolkit's `chaos` command line (`run`, `validate`, `info`), for
+    /// scripts written for it; a link named `chaos` to gameday does the same.
+    Chaos(ChaosCli),
 }
 
 /// `gameday plan`.
@@ -119,7 +233,7 @@ pub struct RunArgs {
     /// JSON/YAML file of configuration and secrets, or a .env file.
     #[arg(long = "var-file", value_name = "FILE", value_parser = existing_file)]
     pub var_files: Vec<String>,
-    /// Accepted for compatibility; global controls are not supported yet.
+    /// JSON/YAML file of global controls (`{name: {provider: …}}`), as `chaos run --control-file`.
     #[arg(long = "control-file", value_name = "FILE")]
     pub control_files: Vec<String>,
     /// Which steps wait for a decision in the console.

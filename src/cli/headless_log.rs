@@ -1,22 +1,77 @@
 //! Human-readable progress on stderr for headless runs, in the spirit of
 //! `chaos run`'s log lines: `[2026-11-22 10:00:00 INFO] Action: name`.
+use super::args::LogLevel;
 use crate::session::event::{EventBody, Phase};
 use crate::session::recorder::Update;
 use chrono::Local;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Print one log line, terminal-safe (see [`crate::term_text`]).
-/// Write errors are ignored: after a hangup stderr is a dead terminal, and
-/// `eprintln!` would panic on the way out.
+/// Where log lines go besides the terminal, and in which form (chaos's
+/// `--log-format`, `--log-file`, `--log-file-level`). Set once at start-up.
+pub struct LogSetup {
+    pub json: bool,
+    /// The log file and the lowest level written to it.
+    pub file: Option<(std::sync::Mutex<std::fs::File>, LogLevel)>,
+    /// chaos's per-run `context_id`, in JSON lines.
+    pub context_id: String,
+}
+
+static SETUP: std::sync::OnceLock<LogSetup> = std::sync::OnceLock::new();
+
+/// Install the log set-up (the first call wins).
+pub fn configure(setup: LogSetup) {
+    let _ = SETUP.set(setup);
+}
+
+fn level_rank(level: &str) -> LogLevel {
+    match level {
+        "DEBUG" => LogLevel::Debug,
+        "INFO" => LogLevel::Info,
+        "WARNING" => LogLevel::Warning,
+        _ => LogLevel::Error,
+    }
+}
+
+/// One line as chaos's JSON console formatter writes it.
+fn json_line(setup: &LogSetup, level: &str, msg: &str, now: &chrono::DateTime<Local>) -> String {
+    serde_json::json!({
+        "context_id": setup.context_id,
+        "process": std::process::id(),
+        "asctime": now.format("%Y-%m-%d %H:%M:%S,%3f").to_string(),
+        "levelname": level,
+        "module": "gameday",
+        "lineno": 0,
+        "message": msg,
+        "timestamp": now.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+    })
+    .to_string()
+}
+
+/// Print one log line, terminal-safe (see [`crate::term_text`]), and copy it
+/// to the log file when there is one (in chaos's file format,
+/// `[time LEVEL] [module:line] message`). Write errors are ignored: after a
+/// hangup stderr is a dead terminal, and `eprintln!` would panic on the way out.
 pub fn line(level: &str, msg: &str) {
     use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "[{} {level}] {}",
-        Local::now().format("%Y-%m-%d %H:%M:%S"),
-        crate::term_text::terminal_safe(msg)
-    );
+    let now = Local::now();
+    let stamp = now.format("%Y-%m-%d %H:%M:%S");
+    let safe = crate::term_text::terminal_safe(msg);
+    let setup = SETUP.get();
+    match setup.filter(|s| s.json) {
+        Some(s) => {
+            let _ = writeln!(std::io::stderr(), "{}", json_line(s, level, &safe, &now));
+        }
+        None => {
+            let _ = writeln!(std::io::stderr(), "[{stamp} {level}] {safe}");
+        }
+    }
+    if let Some((file, min)) = setup.and_then(|s| s.file.as_ref())
+        && level_rank(level) >= *min
+        && let Ok(mut f) = file.lock()
+    {
+        let _ = writeln!(f, "[{stamp} {level}] [gameday:0] {safe}");
+    }
 }
 
 fn kind_word(activity: &Value) -> String {

@@ -81,7 +81,7 @@ async fn dispatch(choice: std::io::Result<Choice>) -> u8 {
                 "run".to_string(),
                 path.display().to_string(),
             ]) {
-                Ok(super::args::Cli { command: Some(super::args::Command::Run(a)) }) => a,
+                Ok(super::args::Cli { command: Some(super::args::Command::Run(a)), .. }) => a,
                 _ => return 2,
             };
             Box::pin(super::run::run(RunArgs { ..args })).await

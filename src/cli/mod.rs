@@ -1,6 +1,7 @@
 //! Command line: one file per subcommand.
 pub mod args;
 pub mod backlog;
+pub mod chaos;
 pub mod console;
 pub mod day;
 pub mod demo;
@@ -21,12 +22,20 @@ use std::process::ExitCode;
 /// Parse arguments and run the chosen subcommand.
 pub fn main() -> ExitCode {
     crate::trace::mark_start();
-    let cli = args::Cli::parse();
+    let (top, command, as_chaos) = parse_invocation();
+    if let Err(code) = chaos::apply_top_level(&top, as_chaos) {
+        return ExitCode::from(code);
+    }
+    let cli = args::Cli { top, command };
     // A headless run awaits everything it does (activities, the log
     // printer, the signal watchers; long blocking work goes to spawn_blocking),
     // so one thread runs it: no worker threads to start or keep in memory.
     // The console keeps two workers so drawing never waits on the engine.
-    let headless_run = matches!(&cli.command, Some(args::Command::Run(a)) if a.headless || a.yes);
+    let headless_run = match &cli.command {
+        Some(args::Command::Run(a)) => a.headless || a.yes,
+        Some(args::Command::Chaos(c)) => matches!(c.command, args::ChaosCommand::Run(_)),
+        _ => false,
+    };
     let built = if headless_run {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
     } else {
@@ -52,10 +61,27 @@ pub fn main() -> ExitCode {
             Some(args::Command::Export(a)) => export::export(a).await,
             Some(args::Command::Plan(a)) => plan::plan(a).await,
             Some(args::Command::Backlog(a)) => backlog::backlog(a).await,
+            Some(args::Command::Chaos(c)) => chaos::dispatch(c.command).await,
             None => home::home().await,
         }
     });
     // Background tasks (stop watchers, readers) must not keep us alive.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     ExitCode::from(code)
+}
+
+/// The command line, whichever way gameday was called: through a link named
+/// `chaos` it is chaos's grammar; `gameday chaos …` is the same. Returns the
+/// top-level flags that apply (the drop-in's own for `gameday chaos`), the
+/// command, and whether chaos's defaults apply.
+fn parse_invocation() -> (args::TopLevel, Option<args::Command>, bool) {
+    if chaos::invoked_as_chaos(std::env::args_os().next().as_deref()) {
+        let c = args::ChaosCli::parse();
+        return (c.top.clone(), Some(args::Command::Chaos(c)), true);
+    }
+    let cli = args::Cli::parse();
+    match cli.command {
+        Some(args::Command::Chaos(c)) => (c.top.clone(), Some(args::Command::Chaos(c)), true),
+        command => (cli.top, command, false),
+    }
 }

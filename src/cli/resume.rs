@@ -106,7 +106,7 @@ pub async fn resume(args: ResumeArgs) -> u8 {
         return 1;
     };
     let run_args = match Cli::try_parse_from(&argv) {
-        Ok(Cli { command: Some(Command::Run(a)) }) => a,
+        Ok(Cli { command: Some(Command::Run(a)), .. }) => a,
         _ => {
             line("ERROR", "cannot tell how this session was started (its command line is missing)");
             return 1;

@@ -27,13 +27,29 @@ pub fn runtime_vars(vars: &[String], files: &[String]) -> Result<RuntimeVars, St
     Ok(out)
 }
 
-/// Strategies from the experiment's `runtime` block, then the flags, as `chaos run` does.
-fn strategies(doc: &Value, args: &RunArgs) -> Result<(RollbackStrategy, HypothesisStrategy), String> {
+/// Strategies from the settings' `runtime`, then the experiment's `runtime`
+/// block, then the flags, as `chaos run` does.
+fn strategies(
+    doc: &Value,
+    args: &RunArgs,
+    settings: &Option<Value>,
+) -> Result<(RollbackStrategy, HypothesisStrategy), String> {
+    use crate::engine::controls::globals::runtime_strategy;
     let mut rollback = RollbackStrategy::Default;
     let mut hypothesis = HypothesisStrategy::Default;
+    if let Some(r) = runtime_strategy(settings, "rollbacks") {
+        rollback = RollbackStrategy::parse(r)
+            .ok_or_else(|| format!("unknown rollback strategy '{r}' in the settings' runtime"))?;
+    }
+    if let Some(h) = runtime_strategy(settings, "hypothesis") {
+        hypothesis = HypothesisStrategy::parse(h)
+            .ok_or_else(|| format!("unknown hypothesis strategy '{h}' in the settings' runtime"))?;
+    }
     if let Some(rt) = doc.get("runtime").filter(|r| crate::engine::pyvalue::py_truthy(r)) {
         // A runtime block resets a strategy it does not name to the default.
         let r = rt.get("rollbacks").and_then(|r| r.get("strategy")).and_then(Value::as_str);
+        rollback = RollbackStrategy::Default;
+        hypothesis = HypothesisStrategy::Default;
         if let Some(r) = r {
             rollback =
                 RollbackStrategy::parse(r).ok_or_else(|| format!("unknown rollback strategy '{r}' in runtime"))?;
@@ -70,6 +86,17 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         line("ERROR", &e);
         1
     })?;
+    // Settings and global controls come first, as in chaos (their `loader`
+    // hooks wrap the loading of the experiment).
+    let globals =
+        crate::engine::controls::globals::load(&super::chaos::settings_path(), &args.control_files, Some(&args.source))
+            .map_err(|e| {
+                line("ERROR", &e);
+                1
+            })?;
+    // The validation below calls each `validate_control` (chaos: once, and
+    // never under --no-validation).
+    let globals = crate::engine::controls::Globals { validated: true, ..globals };
     let fetch = load::LoadOptions { verify_tls: !args.no_verify_tls, ..load::LoadOptions::from_env() };
     let loaded = load::load_with(&args.source, &fetch).await.map_err(|e| {
         line("ERROR", &e.to_string());
@@ -110,15 +137,12 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
             }
         }
     }
-    let (rollback_strategy, hypothesis_strategy) = strategies(&loaded.doc, args).map_err(|e| {
+    let (rollback_strategy, hypothesis_strategy) = strategies(&loaded.doc, args, &globals.settings).map_err(|e| {
         line("ERROR", &e);
         1
     })?;
     if args.hypothesis_strategy == Some(HypothesisStrategy::Continously) {
         line("WARNING", "'continously' is a misspelling of 'continuously'; using 'continuously'");
-    }
-    if !args.control_files.is_empty() {
-        line("WARNING", "--control-file is accepted but global controls are not supported yet; ignoring it");
     }
     let opts = RunOptions {
         dry: args.dry,
@@ -131,6 +155,7 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         operator: std::env::var("USER").unwrap_or_else(|_| "facilitator".into()),
         headless,
         lost_secrets: Vec::new(),
+        globals,
     };
     let source_hash = source_hash(&loaded.doc);
     Ok(Loaded { origin: loaded.origin, doc: loaded.doc, raw: loaded.raw, source_hash, vars, opts })

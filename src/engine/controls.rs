@@ -8,25 +8,34 @@
 //! then [`Controls::after`] — `after` also when `before` or the block itself was
 //! interrupted, as chaoslib's `with controls(...)` does in its `finally`.
 //!
+//! What a control changes in the `configuration` or `secrets` it is given
+//! is fed back ([`Controls::fed_back`]): later activities and hooks are
+//! substituted with it, as under chaos, where they share one dict.
+//!
 //! Known differences from Chaos Toolkit:
 //! * A control sees its own copy of the context: mutations it makes to the
-//!   activity, hypothesis or experiment are not fed back into gameday's run
-//!   (in Chaos Toolkit they change what runs next). Within Python, the
-//!   experiment object is one and the same for every hook, as in chaoslib.
+//!   activity, hypothesis or experiment, and keys it adds to a run entry,
+//!   are not fed back into gameday's run (in Chaos Toolkit they change what
+//!   runs next). Within Python, the experiment object is one and the same
+//!   for every hook, as in chaoslib.
 //! * A module that raises something other than `ImportError` while being
 //!   imported crashes `chaos run`; here it is a warning and the control is
 //!   skipped.
-//! * Controls from the settings file or `--control-file` (global controls)
-//!   are not loaded; only those declared in the experiment.
-//! * Hooks get `settings=None` and `event_registry=None`.
+//! * Global controls (the settings file's and `--control-file`'s, see
+//!   [`globals`]) are applied as chaoslib applies them, `loader` hooks
+//!   included; a global control whose module is missing is skipped with a
+//!   warning (chaos skips it silently).
+//! * Hooks get `event_registry=None`.
 //! * A control's standard input is `/dev/null` and what it prints arrives as
 //!   `control output: …` warnings, because the console owns the terminal.
 mod bridge;
+pub mod globals;
 pub mod merge;
 
 use super::pyvalue::py_truthy;
 use super::substitute::{Scope, substitute};
 use bridge::{Bridge, Reply};
+pub use globals::Globals;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -70,13 +79,35 @@ const HOOK_INJECT: [&str; 6] = ["secrets", "configuration", "state", "experiment
 /// The same for `configure_control`.
 const CONFIGURE_INJECT: [&str; 5] = ["experiment", "secrets", "configuration", "settings", "event_registry"];
 
+/// chaosaddons' repeat control inserts copies of the activity into the
+/// experiment's lists while chaos iterates over them. gameday runs the
+/// experiment as loaded, so say that the activity will not be repeated.
+fn warn_about_repeat<'a>(controls: impl Iterator<Item = &'a Value>, warn: &Warn) {
+    for c in controls.filter(|c| python_module(c) == Some("chaosaddons.controls.repeat")) {
+        warn(format!(
+            "control '{}' (chaosaddons.controls.repeat) repeats an activity by inserting copies into the experiment \
+             while it runs; gameday runs the experiment as loaded, so nothing is repeated: write the repetitions \
+             into the method instead",
+            name_of(c)
+        ));
+    }
+}
+
+/// Configuration and secrets, in that order.
+pub type ScopeMaps = (Map<String, Value>, Map<String, Value>);
+
 /// The controls of one run.
 pub struct Controls {
     /// `None` when no control is declared or none could be loaded.
     bridge: Option<Bridge>,
     experiment: Value,
-    configuration: Map<String, Value>,
-    secrets: Map<String, Value>,
+    /// Global controls still registered (one whose `configure_control`
+    /// raised is dropped, as chaoslib drops it).
+    globals: Vec<Value>,
+    /// Configuration and secrets as the controls last left them.
+    scope: std::sync::Mutex<Arc<ScopeMaps>>,
+    /// Set once a control changed the configuration or secrets.
+    changed: std::sync::atomic::AtomicBool,
     /// Each module tried, and whether it imported cleanly.
     modules: HashMap<String, Import>,
     /// Why a control's `validate_control` refused the experiment.
@@ -120,8 +151,9 @@ impl Controls {
         Self {
             bridge: None,
             experiment: experiment.clone(),
-            configuration: Map::new(),
-            secrets: Map::new(),
+            globals: Vec::new(),
+            scope: std::sync::Mutex::new(Arc::new((Map::new(), Map::new()))),
+            changed: Default::default(),
             modules: HashMap::new(),
             invalid: None,
             warn,
@@ -143,6 +175,21 @@ impl Controls {
         Self::start_with_timeout(experiment, configuration, secrets, python, warn, DEFAULT_TIMEOUT).await
     }
 
+    /// [`Controls::start`] with global controls and settings, in chaos's
+    /// order: import the globals, their `loader` hooks, validate the
+    /// experiment's controls, `configure_control` of the globals, then of
+    /// the experiment's.
+    pub async fn start_with_globals(
+        experiment: &Value,
+        configuration: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+        python: &str,
+        warn: Warn,
+        globals: &Globals,
+    ) -> Self {
+        Self::launch(experiment, configuration, secrets, python, warn, DEFAULT_TIMEOUT, globals).await
+    }
+
     /// [`Controls::start`] with a time limit per hook other than [`DEFAULT_TIMEOUT`].
     pub async fn start_with_timeout(
         experiment: &Value,
@@ -152,8 +199,22 @@ impl Controls {
         warn: Warn,
         timeout: Duration,
     ) -> Self {
+        Self::launch(experiment, configuration, secrets, python, warn, timeout, &Globals::default()).await
+    }
+
+    async fn launch(
+        experiment: &Value,
+        configuration: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+        python: &str,
+        warn: Warn,
+        timeout: Duration,
+        globals: &Globals,
+    ) -> Self {
         let declared = merge::all_controls(experiment);
-        if !declared.iter().any(|c| python_module(c).is_some()) {
+        warn_about_repeat(declared.iter().chain(&globals.controls), &warn);
+        let any_python = declared.iter().chain(&globals.controls).any(|c| python_module(c).is_some());
+        if !any_python {
             return Self::none(experiment, warn);
         }
         let Some(bridge) = Bridge::spawn(python, timeout, warn.clone()) else {
@@ -162,8 +223,9 @@ impl Controls {
         let mut me = Self {
             bridge: Some(bridge),
             experiment: experiment.clone(),
-            configuration: configuration.clone(),
-            secrets: secrets.clone(),
+            globals: Vec::new(),
+            scope: std::sync::Mutex::new(Arc::new((configuration.clone(), secrets.clone()))),
+            changed: Default::default(),
             modules: HashMap::new(),
             invalid: None,
             warn,
@@ -173,13 +235,20 @@ impl Controls {
             "experiment": experiment,
             "configuration": configuration,
             "secrets": secrets,
-            "settings": null,
+            "settings": globals.settings,
         });
         if me.request_slow(&init, "start-up").await.is_none() {
             me.bridge = None;
             return me;
         }
-        me.validate(&declared).await;
+        me.import_globals(&globals.controls).await;
+        me.loader_hooks(globals.source.as_deref()).await;
+        if globals.validated {
+            me.import_all(&declared).await;
+        } else {
+            me.validate(&declared).await;
+        }
+        me.configure_globals(&globals.settings).await;
         me.configure(&declared).await;
         if !me.modules.values().any(|s| *s == Import::Ok) {
             // Nothing usable: no need to keep an interpreter around.
@@ -190,34 +259,131 @@ impl Controls {
         me
     }
 
+    /// Import a module once; `None` when the bridge is gone.
+    async fn import(&mut self, module: &str, name: &str) -> Option<Import> {
+        if let Some(state) = self.modules.get(module) {
+            return Some(*state);
+        }
+        let req = json!({"op": "import", "module": module});
+        let reply = self.request_slow(&req, &format!("the import of '{module}'")).await?;
+        let state = match (reply.get("ok"), text(&reply, "kind")) {
+            (Some(_), _) => Import::Ok,
+            (None, Some("import")) => Import::Missing,
+            (None, _) => {
+                let err = text(&reply, "error").unwrap_or("an unknown error");
+                (self.warn)(format!(
+                    "importing Python module '{module}' for control '{name}' raised {err}; \
+                     the control is skipped (chaos run would crash here)"
+                ));
+                Import::Broken
+            }
+        };
+        self.modules.insert(module.to_string(), state);
+        Some(state)
+    }
+
+    /// chaoslib's `load_global_controls`: a python global control whose
+    /// module cannot be imported is not registered.
+    async fn import_globals(&mut self, controls: &[Value]) {
+        for c in controls {
+            if let Some(module) = python_module(c) {
+                let name = name_of(c);
+                match self.import(module, &name).await {
+                    None => return,
+                    Some(Import::Ok) => {}
+                    Some(_) => {
+                        (self.warn)(format!(
+                            "global control '{name}': Python module '{module}' could not be imported; \
+                             the control is not registered"
+                        ));
+                        continue;
+                    }
+                }
+            }
+            self.globals.push(c.clone());
+        }
+    }
+
+    /// `before_loading_experiment_control(context=source)` and
+    /// `after_loading_experiment_control(context=source, state=experiment)`
+    /// of the global controls (the only ones known while chaos loads the
+    /// experiment). Errors are logged and skipped, as chaos does.
+    async fn loader_hooks(&mut self, source: Option<&str>) {
+        let Some(source) = source else { return };
+        if self.globals.is_empty() {
+            return;
+        }
+        let state = self.experiment.clone();
+        for (scope, state) in [("before", Value::Null), ("after", state)] {
+            let func = format!("{scope}_loading_experiment_control");
+            for c in self.globals.clone() {
+                let target = c.get("scope").unwrap_or(&Value::Null);
+                if py_truthy(target) && target.as_str() != Some(scope) {
+                    continue;
+                }
+                let Some(module) = python_module(&c) else { continue };
+                let arguments = c.get("provider").and_then(|p| p.get("arguments")).cloned().unwrap_or(json!({}));
+                let req = json!({
+                    "op": "call", "module": module, "func": func, "arguments": arguments,
+                    "inject": HOOK_INJECT, "state": state, "context": source, "loader": true,
+                });
+                let name = name_of(&c);
+                let Some(reply) = self.request(&req, &format!("{func} of control '{name}'")).await else { return };
+                if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
+                    (self.warn)(format!("{func} of control '{name}' raised {err}; the run carries on"));
+                }
+            }
+        }
+    }
+
+    /// chaoslib's `initialize_global_controls`: `configure_control` of each
+    /// global control with the settings; one that raises is dropped.
+    async fn configure_globals(&mut self, settings: &Option<Value>) {
+        let mut kept = Vec::new();
+        for c in std::mem::take(&mut self.globals) {
+            let Some(module) = python_module(&c) else {
+                kept.push(c);
+                continue;
+            };
+            let name = name_of(&c);
+            let arguments = c.get("provider").and_then(|p| p.get("arguments")).cloned().unwrap_or(json!({}));
+            let req = json!({
+                "op": "call", "module": module, "func": "configure_control", "arguments": arguments,
+                "inject": CONFIGURE_INJECT, "given": {"settings": globals::settings_or_empty(settings)},
+            });
+            let Some(reply) = self.request(&req, &format!("configure_control of global control '{name}'")).await else {
+                return;
+            };
+            self.absorb(&reply);
+            if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
+                (self.warn)(format!(
+                    "configure_control of global control '{name}' raised {err}; the control is not registered, \
+                     as in Chaos Toolkit"
+                ));
+                continue;
+            }
+            kept.push(c);
+        }
+        self.globals = kept;
+    }
+
+    /// Import each declared module without validating (validation was done).
+    async fn import_all(&mut self, declared: &[Value]) {
+        for c in declared {
+            if let Some(module) = python_module(c)
+                && self.import(module, &name_of(c)).await.is_none()
+            {
+                return;
+            }
+        }
+    }
+
     /// Import and validate each declaration, as chaoslib's `validate_controls`.
     async fn validate(&mut self, declared: &[Value]) {
         for c in declared {
             let Some(module) = python_module(c) else { continue };
             let name = name_of(c);
-            let state = match self.modules.get(module) {
-                Some(state) => *state,
-                None => {
-                    let req = json!({"op": "import", "module": module});
-                    let Some(reply) = self.request_slow(&req, &format!("the import of '{module}'")).await else {
-                        return;
-                    };
-                    let state = match (reply.get("ok"), text(&reply, "kind")) {
-                        (Some(_), _) => Import::Ok,
-                        (None, Some("import")) => Import::Missing,
-                        (None, _) => {
-                            let err = text(&reply, "error").unwrap_or("an unknown error");
-                            (self.warn)(format!(
-                                "importing Python module '{module}' for control '{name}' raised {err}; \
-                                 the control is skipped (chaos run would crash here)"
-                            ));
-                            Import::Broken
-                        }
-                    };
-                    self.modules.insert(module.to_string(), state);
-                    state
-                }
-            };
+            let Some(state) = self.import(module, &name).await else { return };
             if state == Import::Missing {
                 // chaoslib's warning, word for word (one per declaration, as it does).
                 (self.warn)(format!(
@@ -253,19 +419,49 @@ impl Controls {
             seen.push(name.clone());
             let Some(module) = python_module(c).filter(|m| self.usable(m)) else { continue };
             let arguments = c.get("provider").and_then(|p| p.get("arguments")).cloned().unwrap_or(json!({}));
+            // chaoslib's `initialize_controls` passes no settings.
             let req = json!({
                 "op": "call", "module": module, "func": "configure_control",
-                "arguments": arguments, "inject": CONFIGURE_INJECT,
+                "arguments": arguments, "inject": CONFIGURE_INJECT, "given": {"settings": null},
             });
             let Some(reply) = self.request(&req, &format!("configure_control of control '{name}'")).await else {
                 return;
             };
+            self.absorb(&reply);
             if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
                 (self.warn)(format!(
                     "configure_control of control '{name}' raised {err}; the control stays active, as in Chaos Toolkit"
                 ));
             }
         }
+    }
+
+    fn current_scope(&self) -> Arc<ScopeMaps> {
+        self.scope.lock().map(|s| Arc::clone(&s)).unwrap_or_else(|p| Arc::clone(&p.into_inner()))
+    }
+
+    /// Take the configuration and secrets a hook handed back (the bridge
+    /// returns them when the hook was given them, changed or not).
+    fn absorb(&self, reply: &Value) {
+        let (Some(c), Some(s)) =
+            (reply.get("configuration").and_then(Value::as_object), reply.get("secrets").and_then(Value::as_object))
+        else {
+            return;
+        };
+        let current = self.current_scope();
+        if current.0 == *c && current.1 == *s {
+            return;
+        }
+        if let Ok(mut guard) = self.scope.lock() {
+            *guard = Arc::new((c.clone(), s.clone()));
+            self.changed.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// The configuration and secrets once a control changed them (`None`
+    /// while none did): what later activities are substituted with.
+    pub fn fed_back(&self) -> Option<Arc<ScopeMaps>> {
+        self.changed.load(std::sync::atomic::Ordering::SeqCst).then(|| self.current_scope())
     }
 
     fn usable(&self, module: &str) -> bool {
@@ -332,8 +528,9 @@ impl Controls {
         }
         let ctx = if level.context_is_experiment() { &self.experiment } else { context };
         let func = format!("{scope}_{}_control", level.as_str());
-        let subst = Scope::new(&self.configuration, &self.secrets);
-        for c in merge::context_controls(level, &self.experiment, ctx) {
+        let maps = self.current_scope();
+        let subst = Scope::new(&maps.0, &maps.1);
+        for c in merge::context_controls(level, &self.globals, &self.experiment, ctx) {
             let target = c.get("scope").unwrap_or(&Value::Null);
             if py_truthy(target) && target.as_str() != Some(scope) {
                 continue;
@@ -358,6 +555,7 @@ impl Controls {
             let Some(reply) = self.request(&req, &format!("{func} of control '{name}'")).await else {
                 return Ok(());
             };
+            self.absorb(&reply);
             if let Some(msg) = reply.get("interrupt") {
                 return Err(msg.as_str().map_or_else(|| msg.to_string(), str::to_string));
             }
@@ -389,6 +587,18 @@ impl Controls {
             };
             if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
                 (self.warn)(format!("cleanup_control of control '{name}' raised {err}"));
+            }
+        }
+        // Then every global control, one call each (chaoslib's `cleanup_global_controls`).
+        for c in &self.globals {
+            let name = name_of(c);
+            let Some(module) = python_module(c) else { continue };
+            let req = json!({"op": "call", "module": module, "func": "cleanup_control"});
+            let Some(reply) = self.request(&req, &format!("cleanup_control of global control '{name}'")).await else {
+                break;
+            };
+            if let Some(err) = reply.get("error").or_else(|| reply.get("interrupt")).and_then(Value::as_str) {
+                (self.warn)(format!("cleanup_control of global control '{name}' raised {err}"));
             }
         }
         bridge.stop().await;

@@ -138,6 +138,8 @@ pub struct RunOptions {
     /// activity that needs one fails without running, rather than running
     /// with the mask in its place.
     pub lost_secrets: Vec<(String, String)>,
+    /// Controls from the settings file and `--control-file`, and the settings.
+    pub globals: super::controls::Globals,
 }
 
 impl Default for RunOptions {
@@ -153,6 +155,7 @@ impl Default for RunOptions {
             operator: "gameday".into(),
             headless: true,
             lost_secrets: Vec::new(),
+            globals: Default::default(),
         }
     }
 }

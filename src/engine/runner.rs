@@ -279,6 +279,12 @@ impl Engine {
         })
     }
 
+    /// Configuration and secrets as a control changed them (chaos shares
+    /// one dict with its controls), or `None` when none did.
+    fn fed_back(&self) -> Option<Arc<super::controls::ScopeMaps>> {
+        self.controls.get().and_then(|c| c.fed_back())
+    }
+
     fn has_controls(&self) -> bool {
         self.controls.get().is_some_and(|c| !c.is_empty())
     }
@@ -323,12 +329,13 @@ impl Engine {
         let warn: super::controls::Warn = Arc::new(move |m| {
             rec.record_or_flag(EventBody::Warning { message: m });
         });
-        let controls = super::controls::Controls::start(
+        let controls = super::controls::Controls::start_with_globals(
             &self.experiment,
             &self.configuration,
             &self.secrets,
             &self.opts.python,
             warn,
+            &self.opts.globals,
         )
         .await;
         if let Some(why) = controls.invalid() {
@@ -1020,7 +1027,10 @@ impl Engine {
             self.record(EventBody::Warning { message: why.clone() });
             return Ran::Crashed(why);
         }
-        let pauses = activity.get("pauses").map(|p| substitute(p, &self.scope())).unwrap_or(Value::Null);
+        // Resolved after the before-hooks, which may have changed them.
+        let fed = self.fed_back();
+        let scope = fed.as_deref().map_or_else(|| self.scope(), |(c, s)| Scope::new(c, s));
+        let pauses = activity.get("pauses").map(|p| substitute(p, &scope)).unwrap_or(Value::Null);
         let pause_allowed = dry != Some(Dry::Pause) && !is_dry;
         if let Some(before) = pauses.get("before")
             && pause_allowed
@@ -1042,12 +1052,7 @@ impl Engine {
             Err(ProviderError::Failed(why))
         } else {
             let live = Live { rec: &self.rec, run, stop: &self.stop };
-            let ctx = providers::Context {
-                scope: self.scope(),
-                cancel: cancel.clone(),
-                live: &live,
-                python: &self.opts.python,
-            };
+            let ctx = providers::Context { scope, cancel: cancel.clone(), live: &live, python: &self.opts.python };
             let result = providers::run(&activity, &ctx).await;
             self.rec.live_end(run);
             result
@@ -1170,6 +1175,8 @@ impl Engine {
         let Some(tolerance) = activity.get("tolerance") else {
             return Ok(true);
         };
+        let fed = self.fed_back();
+        let scope = fed.as_deref().map_or_else(|| self.scope(), |(c, s)| Scope::new(c, s));
         if tolerance.get("type").and_then(Value::as_str) == Some("probe") {
             let mut probe = tolerance.clone();
             let Some(args) =
@@ -1179,7 +1186,7 @@ impl Engine {
             };
             args.insert("value".into(), output.clone());
             let ctx = providers::Context {
-                scope: self.scope(),
+                scope,
                 cancel: cancel.clone(),
                 live: &providers::Silent,
                 python: &self.opts.python,
@@ -1191,10 +1198,10 @@ impl Engine {
             };
         }
         let tolerance = match tolerance {
-            Value::String(_) => substitute(tolerance, &self.scope()),
+            Value::String(_) => substitute(tolerance, &scope),
             t => t.clone(),
         };
-        within_tolerance(&tolerance, output, &self.scope(), &NoProbeTolerance)
+        within_tolerance(&tolerance, output, &scope, &NoProbeTolerance)
             .map(|v| v == Verdict::Met)
             .map_err(|e| e.to_string())
     }

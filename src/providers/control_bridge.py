@@ -75,6 +75,17 @@ def _import(name):
 
 
 def _injectable(name, req):
+    # A value the request names itself (e.g. the settings chaoslib passes,
+    # or not, depending on who calls `configure_control`).
+    given = req.get("given") or {}
+    if name in given:
+        return given[name]
+    if req.get("loader") and name in ("experiment", "extensions"):
+        # chaoslib's loader hooks run before there is an experiment: it
+        # passes None, and `experiment.get("extensions")` raises.
+        if name == "extensions":
+            raise AttributeError("'NoneType' object has no attribute 'get'")
+        return None
     if name == "state":
         return req.get("state")
     if name == "extensions":
@@ -95,9 +106,12 @@ def _call(req):
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
         params = {}
-    for name in req.get("inject", []):
-        if name in params:
-            arguments[name] = _injectable(name, req)
+    try:
+        for name in req.get("inject", []):
+            if name in params:
+                arguments[name] = _injectable(name, req)
+    except Exception as x:
+        return {"error": _describe(x), "message": str(x)}
     args = []
     if "control" in req:
         args.append(req["control"])
@@ -113,9 +127,19 @@ def _call(req):
     except BaseException as x:
         if _is_interrupt(x) or isinstance(x, (SystemExit, KeyboardInterrupt)):
             msg = str(x) if _is_interrupt(x) else _describe(x)
-            return {"interrupt": msg}
-        return {"error": _describe(x), "message": str(x)}
-    return {"ok": True, "declared": True}
+            return _with_scope({"interrupt": msg}, params)
+        return _with_scope({"error": _describe(x), "message": str(x)}, params)
+    return _with_scope({"ok": True, "declared": True}, params)
+
+
+def _with_scope(reply, params):
+    # Under chaos the configuration and secrets a control is given are the
+    # run's own dicts: hand them back, so gameday uses what it changed.
+    if "configuration" in params or "secrets" in params:
+        conf, secrets = _stored.get("configuration"), _stored.get("secrets")
+        reply["configuration"] = conf if isinstance(conf, dict) else {}
+        reply["secrets"] = secrets if isinstance(secrets, dict) else {}
+    return reply
 
 
 def _handle(req):

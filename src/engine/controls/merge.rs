@@ -42,9 +42,13 @@ pub fn all_controls(experiment: &Value) -> Vec<Value> {
 
 /// The controls that apply at `level` for `context` (the experiment for the
 /// experiment, method and rollback levels; the hypothesis block; the activity).
-pub fn context_controls(level: Level, experiment: &Value, context: &Value) -> Vec<Value> {
+/// `globals` (settings and control files) come first, as in chaoslib, with
+/// its quirk: when the experiment declares top-level controls, the method
+/// and rollback levels get only those, not the global ones.
+pub fn context_controls(level: Level, globals: &[Value], experiment: &Value, context: &Value) -> Vec<Value> {
     let top = list(experiment.get("controls"));
-    let mut controls: Vec<Value> = list(context.get("controls")).to_vec();
+    let mut controls: Vec<Value> = globals.to_vec();
+    controls.extend(list(context.get("controls")).iter().cloned());
     if top.is_empty() {
         return controls;
     }
@@ -86,27 +90,42 @@ mod tests {
     #[test]
     fn experiment_level_takes_every_top_level_control() {
         let exp = json!({"controls": [ctl("a"), {"name": "b", "automatic": false}]});
-        assert_eq!(names(&context_controls(Level::Experiment, &exp, &exp)), ["a", "b"]);
-        assert_eq!(names(&context_controls(Level::Method, &exp, &exp)), ["a"]);
-        assert_eq!(names(&context_controls(Level::Rollback, &exp, &exp)), ["a"]);
+        assert_eq!(names(&context_controls(Level::Experiment, &[], &exp, &exp)), ["a", "b"]);
+        assert_eq!(names(&context_controls(Level::Method, &[], &exp, &exp)), ["a"]);
+        assert_eq!(names(&context_controls(Level::Rollback, &[], &exp, &exp)), ["a"]);
     }
 
     #[test]
     fn local_controls_get_top_level_ones_in_front_once_per_local() {
         let exp = json!({"controls": [ctl("top")]});
         let act = json!({"controls": [ctl("loc"), ctl("loc2")]});
-        assert_eq!(names(&context_controls(Level::Activity, &exp, &act)), ["top", "top", "loc", "loc2"]);
+        assert_eq!(names(&context_controls(Level::Activity, &[], &exp, &act)), ["top", "top", "loc", "loc2"]);
         let same_name = json!({"controls": [ctl("top")]});
-        assert_eq!(names(&context_controls(Level::Activity, &exp, &same_name)), ["top"]);
+        assert_eq!(names(&context_controls(Level::Activity, &[], &exp, &same_name)), ["top"]);
     }
 
     #[test]
     fn a_ref_pulls_the_named_control_in_even_when_not_automatic() {
         let exp = json!({"controls": [ctl("top"), {"name": "manual", "automatic": false}]});
         let act = json!({"controls": [{"name": "m", "ref": "manual"}]});
-        assert_eq!(names(&context_controls(Level::Activity, &exp, &act)), ["m", "manual"]);
+        assert_eq!(names(&context_controls(Level::Activity, &[], &exp, &act)), ["m", "manual"]);
         let plain = json!({"name": "x"});
-        assert_eq!(names(&context_controls(Level::Activity, &exp, &plain)), ["top"]);
+        assert_eq!(names(&context_controls(Level::Activity, &[], &exp, &plain)), ["top"]);
+    }
+
+    #[test]
+    fn globals_come_first_but_method_and_rollback_levels_drop_them_under_top_level_controls() {
+        let globals = [ctl("g")];
+        let exp = json!({"controls": [ctl("top")]});
+        assert_eq!(names(&context_controls(Level::Experiment, &globals, &exp, &exp)), ["g", "top"]);
+        assert_eq!(names(&context_controls(Level::Method, &globals, &exp, &exp)), ["top"]);
+        assert_eq!(names(&context_controls(Level::Rollback, &globals, &exp, &exp)), ["top"]);
+        // One copy of each top-level control in front per global or local control.
+        let act = json!({"controls": [ctl("loc")]});
+        assert_eq!(names(&context_controls(Level::Activity, &globals, &exp, &act)), ["top", "top", "g", "loc"]);
+        let bare = json!({});
+        assert_eq!(names(&context_controls(Level::Method, &globals, &bare, &bare)), ["g"]);
+        assert_eq!(names(&context_controls(Level::Activity, &globals, &bare, &act)), ["g", "loc"]);
     }
 
     #[test]
