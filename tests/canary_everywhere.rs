@@ -8,8 +8,11 @@
 //! form: not as written, URL-encoded, JSON-escaped, base64-encoded or read as
 //! Latin-1. Searched: every file and path the session wrote, every report
 //! format, stderr and stdout, `gameday sessions`, `watch --follow-lines` and
-//! `--follow-json`, and the bodies the webhook received.
+//! `--follow-json`, and the bodies the webhook received; and, for a run in
+//! the console, the console's and a watcher's screens (tmux `capture-pane`,
+//! taken over and over while the run goes on, scroll-back included).
 mod common;
+mod e2e;
 
 use common::server::TestServer;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -292,4 +295,45 @@ fn a_syntax_error_among_the_secrets_shows_no_excerpt() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("broken.yaml:5:"), "the place is not named: {stderr}");
     assert_clean("validate", &stderr);
+}
+
+/// The same canaries in a console run (every step without a question), with
+/// a watcher beside it: no screen ever shows a secret in any form.
+#[test]
+fn no_screen_shows_a_secret_in_any_form() {
+    use e2e::sandbox::{self, Sandbox};
+    use e2e::tmux::Tmux;
+    let server = TestServer::start().unwrap();
+    let dead = format!("http://127.0.0.1:{}", common::server::closed_port().unwrap());
+    let (hook_port, _hooks) = webhook_receiver();
+    let sb = Sandbox::new();
+    let exp = sb.path().join("canary.yaml");
+    std::fs::write(&exp, experiment(&server.base_url(), &dead, hook_port)).unwrap();
+    let exp_arg = exp.display().to_string();
+    let env = [("GD_CANARY_AWS", AWS), ("GD_CANARY_HOOK", HOOK)];
+    let console = Tmux::start("canary-console", &sb.script("run.sh", &["run", &exp_arg, "--gate", "none"], &env, ""));
+    let session = sb.wait_session_dir();
+    let dir = session.display().to_string();
+    let watcher = Tmux::start("canary-watch", &sb.script("watch.sh", &["watch", &dir], &env, ""));
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let c = console.screen_with_history();
+        seen.push_str(&c);
+        seen.push_str(&watcher.screen_with_history());
+        if c.contains("COMPLETED") || c.contains("DEVIATED") || c.contains("INTERRUPTED") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run did not end:\n{c}\n{}", sandbox::dump_events(&session));
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    // Walk the steps so each one's output is on screen once.
+    for _ in 0..12 {
+        console.keys(&["Down"]);
+        std::thread::sleep(std::time::Duration::from_millis(120));
+        seen.push_str(&console.screen());
+    }
+    seen.push_str(&watcher.screen_with_history());
+    assert!(seen.contains("Canary"), "the title never showed:\n{seen}");
+    assert_clean("the console's or the watcher's screen", &seen);
 }

@@ -6,6 +6,7 @@
 //! --follow-lines` / `--follow-json` or `validate`; `report.md` rendered by
 //! pandoc has no link, image, heading, code block or table cell that the
 //! same report of a harmless twin does not have.
+mod e2e;
 use std::path::Path;
 use std::process::Command;
 
@@ -158,4 +159,45 @@ fn validate_messages_are_terminal_safe() {
     let out = gameday(&dir.path().join("data")).arg("validate").arg(&yaml).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     acting_bytes("validate (syntax error)", &out.stderr);
+}
+
+/// A note pasted into the console (bracketed paste, so every control byte
+/// arrives as typed) holding the hostile text: the note is kept, and neither
+/// `watch --follow-lines` nor `report.md` passes a byte that acts on a
+/// terminal; the report's structure is the template's.
+#[test]
+fn a_hostile_note_typed_in_the_console_stays_inert_outside_it() {
+    use e2e::sandbox::{Sandbox, events, kind, wait_event};
+    use e2e::tmux::Tmux;
+    let sb = Sandbox::new();
+    let exp = sb.experiment(
+        "experiment.json",
+        &serde_json::json!({"title": "notes", "description": "d",
+            "method": [{"type": "action", "name": "wait-here",
+                        "provider": {"type": "process", "path": "true"}}]}),
+    );
+    let tmux = Tmux::start("hostile-note", &sb.run_script(&exp, &[], ""));
+    let session = sb.wait_session_dir();
+    tmux.wait_decision("action", "wait-here");
+    tmux.keys(&["n"]);
+    tmux.wait_for(&["New observation"]);
+    let note = format!("note {CONTROLS} end");
+    tmux.run(&["set-buffer", "--", &note]);
+    tmux.run(&["paste-buffer", "-p", "-t", "e2e"]);
+    tmux.keys(&["Enter"]);
+    wait_event(&session, "the note", |e| {
+        kind(e) == "observation" && e["text"].as_str().is_some_and(|t| t.starts_with("note ") && t.ends_with(" end"))
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["COMPLETED"]);
+    tmux.keys(&["q"]);
+    tmux.wait_exit();
+    let saved = events(&session);
+    let text = saved.iter().find(|e| kind(e) == "observation").and_then(|e| e["text"].as_str()).unwrap_or("");
+    assert!(text.contains("owned-title"), "the note was not kept as written: {text:?}");
+    let lines = gameday(&sb.path().join("data")).args(["watch", "--follow-lines"]).arg(&session).output().unwrap();
+    acting_bytes("watch --follow-lines", &lines.stdout);
+    acting_bytes("watch --follow-lines (stderr)", &lines.stderr);
+    let report = std::fs::read(session.join("report.md")).expect("report.md");
+    acting_bytes("report.md", &report);
 }

@@ -158,8 +158,11 @@ async fn drive_new(d: Drive, start: Option<Start>) -> u8 {
     let (approver, asks) = ConsoleApprover::new();
     let unattended = Arc::clone(&approver.unattended);
     let stop = StopHandle::new();
+    // The screen shows the experiment as run, with every secret masked (a
+    // title or a step name may carry a substituted secret).
+    let shown = rec.masker().mask(&prepared.experiment);
     let mut app = App::new(
-        &prepared.experiment,
+        &shown,
         strategy.before(),
         strategy.after(),
         cfg.keymap,
