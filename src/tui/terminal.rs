@@ -15,17 +15,16 @@ static SESSION: Mutex<Option<PathBuf>> = Mutex::new(None);
 /// Put the terminal back as we found it. Safe to call many times.
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
-        let mut out = io::stdout();
-        let _ = execute!(
-            out,
-            DisableBracketedPaste,
-            DisableMouseCapture,
-            LeaveAlternateScreen,
-            ratatui::crossterm::cursor::Show
-        );
-        let _ = disable_raw_mode();
-        let _ = out.flush();
+        leave();
     }
+}
+
+/// Give the terminal back as it was: main screen, cursor, line mode.
+fn leave() {
+    let mut out = io::stdout();
+    let _ = execute!(out, DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen, ratatui::crossterm::cursor::Show);
+    let _ = disable_raw_mode();
+    let _ = out.flush();
 }
 
 /// Restores the terminal when dropped.
@@ -48,16 +47,7 @@ pub fn reenter() -> io::Result<()> {
 /// when `fg` continues it.
 pub fn suspend() -> io::Result<()> {
     if ACTIVE.load(Ordering::SeqCst) {
-        let mut out = io::stdout();
-        let _ = execute!(
-            out,
-            DisableBracketedPaste,
-            DisableMouseCapture,
-            LeaveAlternateScreen,
-            ratatui::crossterm::cursor::Show
-        );
-        let _ = disable_raw_mode();
-        let _ = out.flush();
+        leave();
     }
     // SIGSTOP rather than SIGTSTP: the console catches SIGTSTP itself.
     nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).map_err(io::Error::other)?;
