@@ -88,7 +88,10 @@ pub async fn run(activity: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
         Some("http") => http::run(provider, has_tolerance, ctx).await,
         Some("process") if timeout_already_spent(provider) => Err(ProviderError::Failed(PROCESS_TOO_LONG.into())),
         Some("process") => process::run(provider, has_tolerance, ctx).await,
-        Some("python") => python::run(provider, ctx).await,
+        Some("python") => {
+            let background = activity.get("background").is_some_and(crate::engine::pyvalue::py_truthy);
+            python::run(provider, background, ctx).await
+        }
         Some("prometheus") => prometheus::run(provider, ctx).await,
         Some(other) => Err(ProviderError::Crashed(format!("unknown provider type '{other}'"))),
         None => Err(ProviderError::Crashed("a provider must have a type".into())),

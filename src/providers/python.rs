@@ -34,8 +34,15 @@ pub fn bridge_request(provider: &Value, scope: &crate::engine::substitute::Scope
 }
 
 /// Run a python activity in the run's Python worker.
-pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderError> {
-    let request = bridge_request(provider, &ctx.scope);
+///
+/// `background` says whether chaos would run it beside the method (in a
+/// thread) rather than in its main thread: an exit signal raised by a call in
+/// the main thread interrupts that very call, as chaos's signal handler does.
+pub async fn run(provider: &Value, background: bool, ctx: &Context<'_>) -> Result<Value, ProviderError> {
+    let mut request = bridge_request(provider, &ctx.scope);
+    if let Some(obj) = request.as_object_mut() {
+        obj.insert("foreground".into(), json!(!background));
+    }
     let worker = super::python_worker::get(ctx.python, ctx.live).await?;
     ctx.live.spawned(worker.pgid());
     let mut replies = worker.call(request).await?;
@@ -70,6 +77,11 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
         }
     };
     let result = outcome.and_then(|outcome| {
+        if outcome.get("interrupted").is_some() {
+            // It signalled the run to end from chaos's main thread: the
+            // signal handler cut it short, so it has no result.
+            return Err(ProviderError::Interrupted);
+        }
         if let Some(out) = outcome.get("output") {
             return Ok(out.clone());
         }

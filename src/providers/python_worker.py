@@ -72,6 +72,12 @@ def _kill(pid, sig):
     # thread: note it there and then, so the call's reply carries it.
     if pid in (0, os.getpid()) and sig in _EXIT_SIGNALS:
         _note_exit_signal(sig)
+        call = getattr(_local, "call", None)
+        if call is not None and call.get("foreground"):
+            # Under chaos this call runs in the main thread, where the
+            # signal handler raises at once: the call ends here, unfinished.
+            call["interrupted"] = True
+            raise SystemExit(20 if sig == _signal.SIGUSR1 else 30)
         return None
     return _real_kill(pid, sig)
 
@@ -207,7 +213,13 @@ def _run(req):
 
 
 def _call(req):
-    _local.call = {"id": req["id"], "sent": 0, "truncated": False, "signals": []}
+    _local.call = {
+        "id": req["id"],
+        "sent": 0,
+        "truncated": False,
+        "signals": [],
+        "foreground": bool(req.get("foreground")),
+    }
     with _running_lock:
         _running[req["id"]] = _local.call
     try:
@@ -224,6 +236,8 @@ def _call(req):
         _local.call = None
     with _running_lock:
         _running.pop(req["id"], None)
+    if call and call.get("interrupted"):
+        result = {"interrupted": True}
     reply = {"id": req["id"], "result": result}
     if call and call["signals"]:
         reply["exit_signals"] = call["signals"]
