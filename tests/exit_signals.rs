@@ -45,12 +45,7 @@ fn a_graceful_exit_from_a_python_step_is_a_stop_at_the_console() {
     let shell = tmux.pane_pid();
     let pid = wait::until("the console", wait::DEFAULT, || procs::child_named(shell, "gameday"), String::new);
     tmux.keys(&["q"]);
-    wait::until(
-        "the console to exit",
-        Duration::from_secs(15),
-        || (!procs::alive(pid)).then_some(()),
-        || sandbox::dump_events(&session),
-    );
+    sandbox::wait_console_gone(pid, &session, Duration::from_secs(15));
     let evs = events(&session);
     assert!(!evs.iter().any(|e| kind(e) == "activity_started" && e["activity"]["name"] == "never-runs"));
     assert!(evs.iter().any(|e| kind(e) == "activity_started" && e["activity"]["name"] == "undo"));

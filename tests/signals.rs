@@ -135,12 +135,7 @@ fn start(label: &str, phase: PhaseUnderTest) -> (Sandbox, Tmux, PathBuf) {
 }
 
 fn wait_dead(pid: u32, session: &Path) {
-    wait::until(
-        "the console to exit",
-        Duration::from_secs(15),
-        || (!procs::alive(pid)).then_some(()),
-        || sandbox::dump_events(session),
-    );
+    sandbox::wait_console_gone(pid, session, Duration::from_secs(15));
 }
 
 /// The state every signal ends in: a STOP, the session ended, a complete

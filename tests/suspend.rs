@@ -108,12 +108,7 @@ fn ctrl_z_is_refused_during_a_run_and_stop_works_after_a_stop_and_fg() {
     tmux.wait_for(&["INTERRUPTED"]);
     assert!(tmux.alternate_on());
     tmux.keys(&["q"]);
-    wait::until(
-        "the console to exit",
-        Duration::from_secs(15),
-        || (!procs::alive(pid)).then_some(()),
-        || sandbox::dump_events(&session),
-    );
+    sandbox::wait_console_gone(pid, &session, Duration::from_secs(15));
     let evs = events(&session);
     assert!(
         evs.iter().any(|e| kind(e) == "warning" && e["message"].as_str().is_some_and(|m| m.contains("Ctrl-Z ignored"))),

@@ -78,12 +78,7 @@ fn stopped_with_rollback_waiting(label: &str) -> Stopped {
 }
 
 fn wait_dead(pid: u32, session: &Path) {
-    wait::until(
-        "the console to exit",
-        Duration::from_secs(20),
-        || (!procs::alive(pid)).then_some(()),
-        || sandbox::dump_events(session),
-    );
+    sandbox::wait_console_gone(pid, session, Duration::from_secs(20));
 }
 
 /// The rollback ran (its side effect and its journal entry), it was decided

@@ -178,3 +178,9 @@ pub fn entry<'a>(list: &'a Value, name: &str) -> &'a Value {
         .and_then(|a| a.iter().find(|r| r["activity"]["name"] == name))
         .unwrap_or_else(|| panic!("no journal entry for {name} in {list:#}"))
 }
+
+/// Wait (at most `within`) for the console `pid` to have exited; on timeout
+/// the session's events explain where it stood.
+pub fn wait_console_gone(pid: u32, session: &Path, within: Duration) {
+    wait::until("the console to exit", within, || (!super::procs::alive(pid)).then_some(()), || dump_events(session));
+}
