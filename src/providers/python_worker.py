@@ -224,7 +224,14 @@ def _call(req):
         _running[req["id"]] = _local.call
     try:
         result = _run(req)
-    except BaseException as x:  # SystemExit, KeyboardInterrupt in a driver
+    except SystemExit as x:
+        if _local.call.get("interrupted"):
+            # Our own exit-signal stand-in (see _kill) reached the top: the
+            # call was cut short. A driver that caught it ran on and returned.
+            result = {"interrupted": True}
+        else:
+            result = {"crash": traceback.format_exception_only(type(x), x)[-1].strip()}
+    except BaseException as x:  # KeyboardInterrupt and the like in a driver
         result = {"crash": traceback.format_exception_only(type(x), x)[-1].strip()}
     finally:
         try:
@@ -236,8 +243,6 @@ def _call(req):
         _local.call = None
     with _running_lock:
         _running.pop(req["id"], None)
-    if call and call.get("interrupted"):
-        result = {"interrupted": True}
     reply = {"id": req["id"], "result": result}
     if call and call["signals"]:
         reply["exit_signals"] = call["signals"]

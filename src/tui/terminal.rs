@@ -33,7 +33,6 @@ fn leave() {
     let _ = out.flush();
 }
 
-/// Restores the terminal when dropped.
 /// Put the terminal back as the console wants it (raw mode, alternate
 /// screen, mouse and paste) after the process was stopped and continued:
 /// while it was stopped, the shell took the terminal back in line mode.
