@@ -109,13 +109,13 @@ async fn activity(c: &Controls, a: &Value, runs: &mut Vec<Value>) -> Result<(), 
     }
     let run = json!({"activity": a, "output": {"status": 0}, "status": "succeeded"});
     runs.push(run.clone());
-    c.after(Level::Activity, a, &run).await
+    c.after(Level::Activity, a, &run).await.map(drop)
 }
 
 async fn hypothesis(c: &Controls, exp: &Value) -> Result<(), String> {
     let ssh = &exp["steady-state-hypothesis"];
     let mut state = json!({"steady_state_met": null, "probes": []});
-    let mut result = c.before(Level::Hypothesis, ssh).await;
+    let mut result = c.before(Level::Hypothesis, ssh).await.map(drop);
     if result.is_ok() {
         let mut probes = Vec::new();
         for p in list(ssh, "probes") {
@@ -129,13 +129,13 @@ async fn hypothesis(c: &Controls, exp: &Value) -> Result<(), String> {
             state["steady_state_met"] = json!(true);
         }
     }
-    let after = c.after(Level::Hypothesis, ssh, &state).await;
+    let after = c.after(Level::Hypothesis, ssh, &state).await.map(drop);
     result.and(after)
 }
 
 async fn phase(c: &Controls, exp: &Value, level: Level, key: &str) -> Result<(), String> {
     let mut runs = Vec::new();
-    let mut result = c.before(level, exp).await;
+    let mut result = c.before(level, exp).await.map(drop);
     if result.is_ok() {
         for a in list(exp, key) {
             result = activity(c, a, &mut runs).await;
@@ -144,7 +144,7 @@ async fn phase(c: &Controls, exp: &Value, level: Level, key: &str) -> Result<(),
             }
         }
     }
-    let after = c.after(level, exp, &Value::Array(runs)).await;
+    let after = c.after(level, exp, &Value::Array(runs)).await.map(drop);
     result.and(after)
 }
 
@@ -335,9 +335,9 @@ async fn interrupt_by_class_name_or_subclass() {
         let (warn, warnings) = collector();
         let c = Controls::start(&exp, &Map::new(), &Map::new(), &sb.python(), warn).await;
         assert!(!c.is_empty());
-        assert_eq!(c.before(Level::Activity, &act).await, Err(msg.to_string()));
+        assert_eq!(c.before(Level::Activity, &act).await.map(drop), Err(msg.to_string()));
         // Ordinary exceptions are swallowed and reported.
-        assert_eq!(c.after(Level::Activity, &act, &Value::Null).await, Ok(()));
+        assert_eq!(c.after(Level::Activity, &act, &Value::Null).await.map(drop), Ok(()));
         c.cleanup().await;
         let w = warnings.lock().unwrap().clone();
         assert!(w.iter().any(|w| w.contains("after_activity_control") && w.contains("ValueError")), "{w:?}");
@@ -387,11 +387,11 @@ async fn a_printing_control_cannot_corrupt_the_protocol() {
     let (warn, warnings) = collector();
     let c = Controls::start(&exp, &Map::new(), &Map::new(), &sb.python(), warn).await;
     // The fake `{"interrupt": …}` line printed by the control must not be read as a reply.
-    assert_eq!(c.before(Level::Activity, &act).await, Ok(()));
-    assert_eq!(c.after(Level::Activity, &act, &json!({"status": "succeeded"})).await, Ok(()));
+    assert_eq!(c.before(Level::Activity, &act).await.map(drop), Ok(()));
+    assert_eq!(c.after(Level::Activity, &act, &json!({"status": "succeeded"})).await.map(drop), Ok(()));
     c.cleanup().await;
     // After cleanup, hooks are no-ops.
-    assert_eq!(c.before(Level::Activity, &act).await, Ok(()));
+    assert_eq!(c.before(Level::Activity, &act).await.map(drop), Ok(()));
     c.cleanup().await;
     let f = functions(&sb.gameday_log());
     assert_eq!(f, ["validate", "configure", "before_activity(act)", "after_activity(act)", "cleanup"]);
@@ -428,9 +428,9 @@ async fn a_hung_or_dead_interpreter_costs_only_the_controls() {
     let c =
         Controls::start_with_timeout(&exp, &Map::new(), &Map::new(), &sb.python(), warn, Duration::from_secs(1)).await;
     let clock = Instant::now();
-    assert_eq!(c.before(Level::Method, &exp).await, Ok(()));
+    assert_eq!(c.before(Level::Method, &exp).await.map(drop), Ok(()));
     assert!(clock.elapsed() < Duration::from_secs(10));
-    assert_eq!(c.after(Level::Method, &exp, &json!([])).await, Ok(()));
+    assert_eq!(c.after(Level::Method, &exp, &json!([])).await.map(drop), Ok(()));
     c.cleanup().await;
     let w = warnings.lock().unwrap().clone();
     assert!(w.iter().any(|w| w.contains("did not answer within 1s during before_method_control")), "{w:?}");
@@ -438,8 +438,8 @@ async fn a_hung_or_dead_interpreter_costs_only_the_controls() {
     let exp = one_control("gd_misbehave", json!({"how": "die"}));
     let (warn, warnings) = collector();
     let c = Controls::start(&exp, &Map::new(), &Map::new(), &sb.python(), warn).await;
-    assert_eq!(c.before(Level::Method, &exp).await, Ok(()));
-    assert_eq!(c.before(Level::Activity, &process("a", "action")).await, Ok(()));
+    assert_eq!(c.before(Level::Method, &exp).await.map(drop), Ok(()));
+    assert_eq!(c.before(Level::Activity, &process("a", "action")).await.map(drop), Ok(()));
     c.cleanup().await;
     let w = warnings.lock().unwrap().clone();
     assert_eq!(w.iter().filter(|w| w.contains("ended unexpectedly")).count(), 1, "{w:?}");
@@ -451,7 +451,7 @@ async fn a_missing_interpreter_is_a_warning() {
     let (warn, warnings) = collector();
     let c = Controls::start(&exp, &Map::new(), &Map::new(), "/nonexistent/python3", warn).await;
     assert!(c.is_empty());
-    assert_eq!(c.before(Level::Experiment, &exp).await, Ok(()));
+    assert_eq!(c.before(Level::Experiment, &exp).await.map(drop), Ok(()));
     c.cleanup().await;
     assert!(warnings.lock().unwrap()[0].contains("cannot start the Python interpreter"));
 }
@@ -610,19 +610,119 @@ fn configuration_changed_by_a_control_is_used_by_later_activities() {
     assert_eq!(stdout(&sb.dir.path().join("gameday-journal.json")), theirs, "{text}");
 }
 
-/// chaosaddons' repeat control works by inserting copies into the running
-/// experiment, which gameday does not re-read: it must say so, not stay silent.
-#[test]
-fn the_repeat_control_is_a_clear_warning_not_silence() {
-    let sb = Sandbox::new();
-    let mut act = process("say", "action");
-    act["controls"] = json!([{"name": "again", "provider": {
-        "type": "python", "module": "chaosaddons.controls.repeat", "arguments": {"repeat_count": 2}}}]);
-    let exp = json!({"title": "repeat", "description": "d", "method": [act]});
-    let (code, text) = gameday_run(&sb, &exp, &[], &[]);
+/// Run `exp` with the real `chaos run` and with gameday; both journals.
+fn both_journals(sb: &Sandbox, exp: &Value) -> (Value, Value) {
+    let (code, text, _) = sb.chaos(exp);
     assert_eq!(code, Some(0), "{text}");
-    assert!(
-        text.contains("control 'again' (chaosaddons.controls.repeat)") && text.contains("nothing is repeated"),
-        "{text}"
-    );
+    let theirs: Value =
+        serde_json::from_slice(&std::fs::read(sb.dir.path().join("chaos/journal.json")).unwrap()).unwrap();
+    let (code, text) = gameday_run(sb, exp, &[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    let ours: Value =
+        serde_json::from_slice(&std::fs::read(sb.dir.path().join("gameday-journal.json")).unwrap()).unwrap();
+    (ours, theirs)
+}
+
+/// A run entry as far as both tools must agree: name, the keys a control
+/// added, the repeat's `iteration_index`, what it printed.
+fn entry_summary(e: &Value) -> Value {
+    if !e.is_object() {
+        return e.clone();
+    }
+    let a = &e["activity"];
+    json!({
+        "name": a["name"], "marked": a["marked"], "seen_after": a["seen_after"],
+        "iteration_index": a["iteration_index"], "stdout": e["output"]["stdout"],
+        "status": e["status"], "checked_by": e["checked_by"],
+    })
+}
+
+fn entries_summary(v: &Value) -> Vec<Value> {
+    v.as_array().map(|l| l.iter().map(entry_summary).collect()).unwrap_or_default()
+}
+
+/// What a control changes in what chaos hands it is in gameday's run and
+/// journal as in chaos's: the activity it changes before it runs (a key,
+/// and the very argument that runs), a key it sets on the run entry, an
+/// item it appends to the method's and the rollbacks' entries, a key on the
+/// steady-state result and on the journal. Against the real `chaos run`.
+#[test]
+fn what_a_control_changes_is_fed_back_as_in_chaos() {
+    let sb = Sandbox::new();
+    let echo = |name: &str, args: &str| json!({"type": "action", "name": name, "provider": {"type": "process", "path": "echo", "arguments": args}});
+    let mut probe = echo("probe", "steady");
+    probe["type"] = json!("probe");
+    probe["tolerance"] = json!(0);
+    let exp = json!({
+        "title": "marks", "description": "d",
+        "controls": [{"name": "marks", "provider": {"type": "python", "module": "gd_marks"}}],
+        "steady-state-hypothesis": {"title": "ssh", "probes": [probe]},
+        "method": [echo("plain", "as written"), echo("rewritten", "as written")],
+        "rollbacks": [echo("undo", "undone")],
+    });
+    let (ours, theirs) = both_journals(&sb, &exp);
+    for key in ["run", "rollbacks"] {
+        assert_eq!(entries_summary(&ours[key]), entries_summary(&theirs[key]), "{key}: gameday (left), chaos (right)");
+    }
+    for phase in ["before", "after"] {
+        let (o, t) = (&ours["steady_states"][phase], &theirs["steady_states"][phase]);
+        assert_eq!(o["hypothesis_mark"], t["hypothesis_mark"], "{phase}");
+        assert_eq!(entries_summary(&o["probes"]), entries_summary(&t["probes"]), "{phase}");
+    }
+    assert_eq!(ours["marked_journal"], theirs["marked_journal"]);
+    // The facts themselves, so that agreeing on nothing cannot pass.
+    assert_eq!(theirs["run"][1]["output"]["stdout"], "changed by the control\n");
+    assert_eq!(theirs["run"][2], "after-method");
+    assert_eq!(theirs["rollbacks"][1], json!({"rolled": 1}));
+    assert_eq!(theirs["run"][0]["checked_by"], "gd_marks");
+    assert_eq!(theirs["marked_journal"], "completed");
+}
+
+/// chaosaddons' repeat control (the real package) inserts copies of the
+/// activity into the running experiment's lists; gameday runs them where
+/// they were put, as chaos does: the method's action three times, and the
+/// steady-state probe twice before the method and (the control inserting
+/// again when the original runs again) three times after it. The journals'
+/// entries, their `iteration_index` and the journal's experiment agree.
+#[test]
+fn the_repeat_control_repeats_as_under_chaos() {
+    let sb = Sandbox::new();
+    let repeat = |n: u64| {
+        json!([{"name": "again", "provider": {
+        "type": "python", "module": "chaosaddons.controls.repeat", "arguments": {"repeat_count": n}}}])
+    };
+    let echo = |name: &str, args: &str| json!({"type": "action", "name": name, "provider": {"type": "process", "path": "echo", "arguments": args}});
+    let mut probe = echo("steady", "ok");
+    probe["type"] = json!("probe");
+    probe["tolerance"] = json!(0);
+    probe["controls"] = repeat(2);
+    let mut say = echo("say", "hello");
+    say["controls"] = repeat(3);
+    let exp = json!({
+        "title": "repeat", "description": "d",
+        "steady-state-hypothesis": {"title": "ssh", "probes": [probe]},
+        "method": [say, echo("next", "after")],
+        "rollbacks": [echo("undo", "undone")],
+    });
+    let (ours, theirs) = both_journals(&sb, &exp);
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {}", e["activity"]["name"], e["activity"]["iteration_index"]))
+            .collect()
+    };
+    assert_eq!(names(&theirs["run"]), ["\"say\" null", "\"say\" 1", "\"say\" 2", "\"next\" null"], "the real chaos");
+    for key in ["run", "rollbacks"] {
+        assert_eq!(names(&ours[key]), names(&theirs[key]), "{key}: gameday (left), chaos (right)");
+    }
+    for phase in ["before", "after"] {
+        let (o, t) = (&ours["steady_states"][phase]["probes"], &theirs["steady_states"][phase]["probes"]);
+        assert_eq!(names(o), names(t), "{phase}: gameday (left), chaos (right)");
+    }
+    assert_eq!(theirs["steady_states"]["after"]["probes"].as_array().unwrap().len(), 3, "the real chaos");
+    let listed = |v: &Value| -> Vec<String> {
+        v["experiment"]["method"].as_array().unwrap().iter().map(|a| a["name"].to_string()).collect()
+    };
+    assert_eq!(listed(&ours), listed(&theirs), "the journal's experiment");
 }

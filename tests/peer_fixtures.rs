@@ -22,13 +22,8 @@ const DELIBERATE: &[(&str, &str)] = &[];
 /// Cases that differ today and are not deliberate: what is missing, tracked
 /// in the open runtime issue. They are reported, and the test fails if one
 /// starts to agree (so this list only shrinks) or another case breaks.
-const KNOWN: &[(&str, &str)] = &[
-    ("ExperimentWithControls", "entries a control appends to the method's and rollbacks' state are not fed back"),
-    ("ExperimentWithControlAccessingExperiment", "as ExperimentWithControls"),
-    ("ExperimentWithControlsAtVariousLevels", "as ExperimentWithControls"),
-    ("ExperimentWithUnexpectedArgumentsControls", "as ExperimentWithControls"),
-    ("ExperimentWithDeprecatedVaultPayload", "Vault secrets are not supported yet: refused at validation"),
-];
+const KNOWN: &[(&str, &str)] =
+    &[("ExperimentWithDeprecatedVaultPayload", "Vault secrets are not supported yet: refused at validation")];
 
 fn lib_tests() -> PathBuf {
     let root = std::env::var_os("GAMEDAY_CTK_LIB_SRC")

@@ -12,12 +12,18 @@
 //! is fed back ([`Controls::fed_back`]): later activities and hooks are
 //! substituted with it, as under chaos, where they share one dict.
 //!
+//! What else chaos shares with its controls is fed back too ([`Changes`]):
+//! the activity a `before_activity_control` changed is the one that runs
+//! and is recorded; what an `after_*` hook changes in the state it is handed
+//! (a run entry, a phase's entries, a steady state, the journal) is in the
+//! journal; steps a hook inserts into the experiment's lists (chaosaddons'
+//! repeat control) run where they were put.
+//!
 //! Known differences from Chaos Toolkit:
-//! * A control sees its own copy of the context: mutations it makes to the
-//!   activity, hypothesis or experiment, and keys it adds to a run entry,
-//!   are not fed back into gameday's run (in Chaos Toolkit they change what
-//!   runs next). Within Python, the experiment object is one and the same
-//!   for every hook, as in chaoslib.
+//! * Changes a hook makes to the hypothesis block or to the experiment's
+//!   other keys stay inside Python (where the experiment object is one and
+//!   the same for every hook, as in chaoslib); removing or reordering the
+//!   experiment's steps is not followed (a warning says so).
 //! * A module that raises something other than `ImportError` while being
 //!   imported crashes `chaos run`; here it is a warning and the control is
 //!   skipped.
@@ -34,6 +40,7 @@ pub mod merge;
 
 use super::pyvalue::py_truthy;
 use super::substitute::{Scope, substitute};
+use crate::session::event::StepList;
 use bridge::{Bridge, Reply};
 pub use globals::Globals;
 use serde_json::{Map, Value, json};
@@ -79,17 +86,36 @@ const HOOK_INJECT: [&str; 6] = ["secrets", "configuration", "state", "experiment
 /// The same for `configure_control`.
 const CONFIGURE_INJECT: [&str; 5] = ["experiment", "secrets", "configuration", "settings", "event_registry"];
 
-/// chaosaddons' repeat control inserts copies of the activity into the
-/// experiment's lists while chaos iterates over them. gameday runs the
-/// experiment as loaded, so say that the activity will not be repeated.
-fn warn_about_repeat<'a>(controls: impl Iterator<Item = &'a Value>, warn: &Warn) {
-    for c in controls.filter(|c| python_module(c) == Some("chaosaddons.controls.repeat")) {
-        warn(format!(
-            "control '{}' (chaosaddons.controls.repeat) repeats an activity by inserting copies into the experiment \
-             while it runs; gameday runs the experiment as loaded, so nothing is repeated: write the repetitions \
-             into the method instead",
-            name_of(c)
-        ));
+/// Steps a hook inserted into one of the experiment's lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insertion {
+    pub list: StepList,
+    /// Position of the first inserted step in the list as it is now.
+    pub at: usize,
+    pub steps: Vec<Value>,
+    pub control: String,
+}
+
+/// What the hooks of one level changed that chaos would keep (it hands its
+/// controls its own objects).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Changes {
+    /// The context (the activity) as the hooks left it, when they changed it.
+    pub context: Option<Value>,
+    /// The state as the `after_*` hooks left it, when they changed it.
+    pub state: Option<Value>,
+    /// The controls that changed the context or the state.
+    pub by: Vec<String>,
+    /// Steps inserted into the experiment's lists, in the order they were.
+    pub inserted: Vec<Insertion>,
+}
+
+fn step_list(name: &str) -> Option<StepList> {
+    match name {
+        "hypothesis" => Some(StepList::Hypothesis),
+        "method" => Some(StepList::Method),
+        "rollbacks" => Some(StepList::Rollbacks),
+        _ => None,
     }
 }
 
@@ -212,7 +238,6 @@ impl Controls {
         globals: &Globals,
     ) -> Self {
         let declared = merge::all_controls(experiment);
-        warn_about_repeat(declared.iter().chain(&globals.controls), &warn);
         let any_python = declared.iter().chain(&globals.controls).any(|c| python_module(c).is_some());
         if !any_python {
             return Self::none(experiment, warn);
@@ -502,7 +527,7 @@ impl Controls {
     /// hypothesis block (hypothesis) or the resolved activity (activity).
     /// `Err(message)` when a control raised `InterruptExecution` (or exited):
     /// the run is interrupted, as Chaos Toolkit does.
-    pub async fn before(&self, level: Level, context: &Value) -> Result<(), String> {
+    pub async fn before(&self, level: Level, context: &Value) -> Result<Changes, String> {
         self.apply(level, "before", context, &Value::Null).await
     }
 
@@ -511,20 +536,21 @@ impl Controls {
     /// entries (method, rollback), the run entry or null (activity).
     /// At the experiment level an interruption is only reported (chaoslib
     /// swallows it there), so this returns `Ok`.
-    pub async fn after(&self, level: Level, context: &Value, state: &Value) -> Result<(), String> {
+    pub async fn after(&self, level: Level, context: &Value, state: &Value) -> Result<Changes, String> {
         let result = self.apply(level, "after", context, state).await;
         match result {
             Err(msg) if level == Level::Experiment => {
                 (self.warn)(format!("a control interrupted the end of the experiment: {msg}"));
-                Ok(())
+                Ok(Changes::default())
             }
             other => other,
         }
     }
 
-    async fn apply(&self, level: Level, scope: &str, context: &Value, state: &Value) -> Result<(), String> {
+    async fn apply(&self, level: Level, scope: &str, context: &Value, state: &Value) -> Result<Changes, String> {
+        let mut changes = Changes::default();
         if self.bridge.is_none() {
-            return Ok(());
+            return Ok(changes);
         }
         let ctx = if level.context_is_experiment() { &self.experiment } else { context };
         let func = format!("{scope}_{}_control", level.as_str());
@@ -541,21 +567,25 @@ impl Controls {
             if !subst.is_empty() && py_truthy(&arguments) {
                 arguments = substitute(&arguments, &subst);
             }
+            // Each control is handed what the previous one left, as chaos
+            // hands them all the same objects.
             let mut req = json!({
                 "op": "call", "module": module, "func": func,
-                "arguments": arguments, "inject": HOOK_INJECT, "state": state,
+                "arguments": arguments, "inject": HOOK_INJECT,
+                "state": changes.state.as_ref().unwrap_or(state),
             });
             if let Some(obj) = req.as_object_mut() {
                 if level.context_is_experiment() {
                     obj.insert("context_is_experiment".into(), Value::Bool(true));
                 } else {
-                    obj.insert("context".into(), context.clone());
+                    obj.insert("context".into(), changes.context.as_ref().unwrap_or(context).clone());
                 }
             }
-            let Some(reply) = self.request(&req, &format!("{func} of control '{name}'")).await else {
-                return Ok(());
+            let Some(mut reply) = self.request(&req, &format!("{func} of control '{name}'")).await else {
+                return Ok(changes);
             };
             self.absorb(&reply);
+            self.take_changes(&mut reply, &name, &mut changes);
             if let Some(msg) = reply.get("interrupt") {
                 return Err(msg.as_str().map_or_else(|| msg.to_string(), str::to_string));
             }
@@ -563,7 +593,38 @@ impl Controls {
                 (self.warn)(format!("{func} of control '{name}' raised {err}; the run carries on"));
             }
         }
-        Ok(())
+        Ok(changes)
+    }
+
+    /// Move what a hook changed out of its reply into `changes`.
+    fn take_changes(&self, reply: &mut Value, name: &str, changes: &mut Changes) {
+        let Some(obj) = reply.as_object_mut() else { return };
+        let mut changed = false;
+        if let Some(ctx) = obj.remove("context") {
+            changes.context = Some(ctx);
+            changed = true;
+        }
+        if let Some(state) = obj.remove("state") {
+            changes.state = Some(state);
+            changed = true;
+        }
+        if changed && !changes.by.iter().any(|b| b == name) {
+            changes.by.push(name.to_string());
+        }
+        let Some(Value::Array(groups)) = obj.remove("inserted") else { return };
+        for g in groups {
+            let list = g.get("list").and_then(Value::as_str).and_then(step_list);
+            let at = g.get("at").and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok());
+            match (list, at, g.get("steps").and_then(Value::as_array)) {
+                (Some(list), Some(at), Some(steps)) if g.get("unsupported").is_none() => {
+                    changes.inserted.push(Insertion { list, at, steps: steps.clone(), control: name.to_string() });
+                }
+                _ => (self.warn)(format!(
+                    "control '{name}' removed or reordered steps of the running experiment; gameday follows \
+                     only steps a control inserts, so the run goes on with its steps as they were"
+                )),
+            }
+        }
     }
 
     /// `cleanup_control()` once per control name, then stop the interpreter.

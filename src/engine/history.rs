@@ -1,7 +1,7 @@
 //! What a session already did before the console died, so a resumed run
 //! continues where it was: finished steps are not run again, a step that was
 //! running is shown as interrupted and offered again, and a STOP stays a STOP.
-use crate::session::event::{DecisionKind, Event, EventBody, Phase};
+use crate::session::event::{DecisionKind, Event, EventBody, Phase, StepList};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -37,6 +37,38 @@ pub struct History {
     /// When the session started (its first event): the run's duration is
     /// measured from here, not from the start of the resumed process.
     pub session_start: Option<DateTime<Utc>>,
+    /// What controls did to the experiment's lists of steps, in order.
+    pub list_edits: Vec<ListEdit>,
+}
+
+/// A control's change to one of the experiment's lists of steps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListEdit {
+    Inserted { list: StepList, position: usize, steps: Vec<Value> },
+    Changed { list: StepList, position: usize, step: Value },
+}
+
+impl ListEdit {
+    pub fn list(&self) -> StepList {
+        match self {
+            ListEdit::Inserted { list, .. } | ListEdit::Changed { list, .. } => *list,
+        }
+    }
+
+    /// Make the change to `steps` (the list it names).
+    pub fn apply(&self, steps: &mut Vec<Value>) {
+        match self {
+            ListEdit::Inserted { position, steps: new, .. } => {
+                let at = (*position).min(steps.len());
+                steps.splice(at..at, new.iter().cloned());
+            }
+            ListEdit::Changed { position, step, .. } => {
+                if let Some(slot) = steps.get_mut(*position) {
+                    *slot = step.clone();
+                }
+            }
+        }
+    }
 }
 
 impl History {
@@ -81,6 +113,12 @@ impl History {
                     h.stopped = Some((who.clone(), source.clone(), reason.clone()));
                 }
                 EventBody::RunFinished { .. } => h.run_finished = true,
+                EventBody::StepsInserted { list, position, steps, .. } => {
+                    h.list_edits.push(ListEdit::Inserted { list: *list, position: *position, steps: steps.clone() });
+                }
+                EventBody::StepChanged { list, position, step, .. } => {
+                    h.list_edits.push(ListEdit::Changed { list: *list, position: *position, step: step.clone() });
+                }
                 EventBody::Decision { phase: Phase::Readiness, decision, .. } if *decision != DecisionKind::Abort => {
                     h.readiness_done = true;
                 }

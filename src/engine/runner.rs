@@ -3,13 +3,14 @@
 //! Chaos Toolkit's rules for status, deviation and strategies, asking the
 //! approver at each gated step, and honouring STOP at any moment.
 use super::approver::{Approver, Decision, Proposal};
+use super::controls::{Changes, Level};
 use super::options::{Dry, Gate, RollbackStrategy, RunOptions};
 use super::pyvalue::py_truthy;
 use super::stop::{StopHandle, StopRequest};
 use super::substitute::{Scope, substitute};
 use super::tolerance::{ProbeTolerance, ToleranceError, Verdict, within_tolerance};
 use crate::providers::{self, LiveSink, ProviderError, Stream};
-use crate::session::event::{DecisionKind, EventBody, Phase};
+use crate::session::event::{ChangedPart, DecisionKind, EventBody, Phase, StepList};
 use crate::session::recorder::Recorder;
 use crate::timefmt::iso;
 use chrono::Utc;
@@ -89,6 +90,9 @@ pub struct Engine {
     controls: tokio::sync::OnceCell<super::controls::Controls>,
     /// Finished run entries per phase, for the controls' `after` hooks.
     entries: Mutex<HashMap<Phase, Vec<Value>>>,
+    /// The experiment's lists of steps that controls inserted steps into,
+    /// as they are now (a list nobody changed is read from `experiment`).
+    changed_lists: Mutex<HashMap<StepList, Vec<Value>>>,
     /// Preflight items ticked before the run (the playbook's day file).
     prior_ticks: std::sync::OnceLock<Vec<super::readiness::PriorTick>>,
 }
@@ -146,10 +150,6 @@ fn build_cache(experiment: &Value) -> HashMap<String, Value> {
     cache
 }
 
-fn list(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
-}
-
 impl Engine {
     /// Prepare a run. `experiment` is the document as loaded (with `dry` set
     /// by the caller); configuration and secrets are already resolved.
@@ -179,6 +179,7 @@ impl Engine {
             history: super::history::History::default(),
             controls: tokio::sync::OnceCell::new(),
             entries: Mutex::new(HashMap::new()),
+            changed_lists: Mutex::new(HashMap::new()),
             prior_ticks: std::sync::OnceLock::new(),
         })
     }
@@ -210,6 +211,13 @@ impl Engine {
         }
         let next_run = history.max_run + 1;
         let cache = build_cache(&experiment);
+        // Steps a control inserted before the console died are where they were.
+        let mut changed_lists: HashMap<StepList, Vec<Value>> = HashMap::new();
+        for edit in &history.list_edits {
+            let list = edit.list();
+            let l = changed_lists.entry(list).or_insert_with(|| list.get(&experiment).cloned().unwrap_or_default());
+            edit.apply(l);
+        }
         Arc::new(Self {
             experiment,
             configuration,
@@ -226,6 +234,7 @@ impl Engine {
             history,
             controls: tokio::sync::OnceCell::new(),
             entries: Mutex::new(HashMap::new()),
+            changed_lists: Mutex::new(changed_lists),
             prior_ticks: std::sync::OnceLock::new(),
         })
     }
@@ -267,16 +276,121 @@ impl Engine {
     }
 
     /// Run a control hook; an interruption raised by a control becomes a STOP.
-    async fn hook(&self, level: super::controls::Level, context: &Value, state: Option<&Value>) -> Result<(), Halt> {
-        let Some(c) = self.controls.get().filter(|c| !c.is_empty()) else { return Ok(()) };
+    /// Steps it inserted into the experiment are in place when this returns;
+    /// what it changed in the context or the state is returned.
+    async fn hook(&self, level: Level, context: &Value, state: Option<&Value>) -> Result<Changes, Halt> {
+        let Some(c) = self.controls.get().filter(|c| !c.is_empty()) else { return Ok(Changes::default()) };
         let result = match state {
             None => c.before(level, context).await,
             Some(s) => c.after(level, context, s).await,
         };
-        result.map_err(|msg| {
-            self.stop.stop(StopRequest::new("control", "control", Some(&msg)));
-            Halt::Interrupted
-        })
+        match result {
+            Ok(changes) => {
+                self.insert_steps(&changes);
+                Ok(changes)
+            }
+            Err(msg) => {
+                self.stop.stop(StopRequest::new("control", "control", Some(&msg)));
+                Err(Halt::Interrupted)
+            }
+        }
+    }
+
+    /// An `after_*` hook, with what it changed in `state` recorded for the
+    /// journal as `part` (chaos's controls change chaos's own journal).
+    async fn after_hook(&self, level: Level, context: &Value, state: &Value, part: ChangedPart) -> Result<(), Halt> {
+        let changes = self.hook(level, context, Some(state)).await?;
+        if let Some(now) = &changes.state {
+            self.record_changed(part, state, now, &changes.by);
+        }
+        Ok(())
+    }
+
+    fn record_changed(&self, part: ChangedPart, sent: &Value, now: &Value, by: &[String]) {
+        let (mut set, mut appended, mut list) = (Map::new(), Vec::new(), None);
+        match (sent, now) {
+            (Value::Array(old), Value::Array(new)) => {
+                if new.len() >= old.len() && new[..old.len()] == old[..] {
+                    appended = new[old.len()..].to_vec();
+                } else {
+                    list = Some(new.clone());
+                }
+            }
+            (_, Value::Object(new)) => {
+                for (k, v) in new {
+                    if sent.get(k) != Some(v) {
+                        set.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+        if set.is_empty() && appended.is_empty() && list.is_none() {
+            return;
+        }
+        self.record(EventBody::ControlChanged { part, controls: by.to_vec(), set, appended, list });
+    }
+
+    /// Put the steps a hook inserted into the running experiment's lists.
+    fn insert_steps(&self, changes: &Changes) {
+        for ins in &changes.inserted {
+            if let Ok(mut lists) = self.changed_lists.lock() {
+                let l = lists
+                    .entry(ins.list)
+                    .or_insert_with(|| ins.list.get(&self.experiment).cloned().unwrap_or_default());
+                let at = ins.at.min(l.len());
+                l.splice(at..at, ins.steps.iter().cloned());
+            }
+            self.record(EventBody::StepsInserted {
+                list: ins.list,
+                position: ins.at,
+                steps: ins.steps.clone(),
+                controls: vec![ins.control.clone()],
+            });
+        }
+    }
+
+    /// An activity hook changed the activity of the step at `index` of
+    /// `phase`'s list: keep it there (not through a `ref`, whose target
+    /// chaos would change instead).
+    fn change_step(&self, phase: Phase, index: usize, changes: &Changes) {
+        let (Some(list), Some(step)) = (StepList::of(phase), changes.context.as_ref()) else { return };
+        if self.step_at(list, index).is_none_or(|s| s.get("ref").is_some()) {
+            return;
+        }
+        if let Ok(mut lists) = self.changed_lists.lock() {
+            let l = lists.entry(list).or_insert_with(|| list.get(&self.experiment).cloned().unwrap_or_default());
+            if let Some(slot) = l.get_mut(index) {
+                *slot = step.clone();
+            }
+        }
+        self.record(EventBody::StepChanged { list, position: index, step: step.clone(), controls: changes.by.clone() });
+    }
+
+    /// The step at `index` of a list as it is now.
+    fn step_at(&self, list: StepList, index: usize) -> Option<Value> {
+        if let Ok(lists) = self.changed_lists.lock()
+            && let Some(l) = lists.get(&list)
+        {
+            return l.get(index).cloned();
+        }
+        list.get(&self.experiment)?.get(index).cloned()
+    }
+
+    /// The experiment with the steps controls inserted (what a resumed
+    /// run's controls must see); `None` while there are none.
+    fn experiment_now(&self) -> Option<Value> {
+        let lists = self.changed_lists.lock().ok()?;
+        if lists.is_empty() {
+            return None;
+        }
+        let mut exp = self.experiment.clone();
+        for (list, steps) in lists.iter() {
+            if let Some(l) = list.get_mut(&mut exp) {
+                *l = steps.clone();
+            }
+        }
+        Some(exp)
     }
 
     /// Configuration and secrets as a control changed them (chaos shares
@@ -329,8 +443,9 @@ impl Engine {
         let warn: super::controls::Warn = Arc::new(move |m| {
             rec.record_or_flag(EventBody::Warning { message: m });
         });
+        let now = self.experiment_now();
         let controls = super::controls::Controls::start_with_globals(
-            &self.experiment,
+            now.as_ref().unwrap_or(&self.experiment),
             &self.configuration,
             &self.secrets,
             &self.opts.python,
@@ -347,7 +462,7 @@ impl Engine {
             halted = self.readiness().await;
         }
         if halted.is_ok() {
-            halted = self.hook(super::controls::Level::Experiment, &self.experiment, None).await;
+            halted = self.hook(Level::Experiment, &self.experiment, None).await.map(drop);
         }
         if halted.is_ok() {
             halted = self.main_phases(with_ssh).await;
@@ -397,7 +512,7 @@ impl Engine {
             // chaos hands `after_experiment_control` the whole journal (its
             // `duration`, `run`, `rollbacks`…): project it from the log.
             let state = self.journal_so_far().unwrap_or_else(|| json!({"status": status, "deviated": deviated}));
-            let _ = c.after(super::controls::Level::Experiment, &self.experiment, &state).await;
+            let _ = self.after_hook(Level::Experiment, &self.experiment, &state, ChangedPart::Journal).await;
             c.cleanup().await;
         }
         self.record(EventBody::PhaseChanged { phase: Phase::Ended });
@@ -541,7 +656,6 @@ impl Engine {
 
     /// Check the hypothesis once. Returns (met, a probe errored).
     async fn hypothesis(self: &Arc<Self>, phase: Phase) -> Result<(bool, bool), Halt> {
-        let probes = list(self.experiment.get("steady-state-hypothesis").and_then(|h| h.get("probes")));
         if let Some(met) = self.history.hypotheses.get(&phase) {
             // Checked before the console died: keep that verdict.
             return Ok((met.unwrap_or(false), false));
@@ -550,25 +664,28 @@ impl Engine {
         if let Ok(mut e) = self.entries.lock() {
             e.insert(phase, Vec::new());
         }
-        self.hook(super::controls::Level::Hypothesis, &ssh, None).await?;
-        let result = self.hypothesis_probes(phase, probes).await;
+        self.hook(Level::Hypothesis, &ssh, None).await?;
+        let result = self.hypothesis_probes(phase).await;
         if self.has_controls() {
             let met = match &result {
                 Ok((met, _)) => json!(met),
                 Err(_) => Value::Null,
             };
             let state = json!({"steady_state_met": met, "probes": self.phase_entries(phase)});
-            self.hook(super::controls::Level::Hypothesis, &ssh, Some(&state)).await?;
+            self.after_hook(Level::Hypothesis, &ssh, &state, ChangedPart::SteadyState(phase)).await?;
         }
         result
     }
 
-    async fn hypothesis_probes(self: &Arc<Self>, phase: Phase, probes: &[Value]) -> Result<(bool, bool), Halt> {
+    async fn hypothesis_probes(self: &Arc<Self>, phase: Phase) -> Result<(bool, bool), Halt> {
         self.record(EventBody::HypothesisStarted { phase });
         let seen = self.handled_stops.load(Ordering::SeqCst);
-        for (i, probe) in probes.iter().enumerate() {
+        // By position, as chaos walks the list: a step a control inserts
+        // after this one runs next.
+        for i in 0.. {
+            let Some(probe) = self.step_at(StepList::Hypothesis, i) else { break };
             let cancel = self.stop.token_beyond(seen);
-            let ran = self.execute(phase, i, probe, &cancel, true).await;
+            let ran = self.execute(phase, i, &probe, &cancel, true).await;
             cancel.cancel();
             match ran {
                 Ran::Interrupted | Ran::NotStarted => return Err(Halt::Interrupted),
@@ -620,22 +737,23 @@ impl Engine {
     }
 
     async fn method(self: &Arc<Self>) -> Result<(), Halt> {
-        self.hook(super::controls::Level::Method, &self.experiment, None).await?;
+        self.hook(Level::Method, &self.experiment, None).await?;
         let result = self.method_steps().await;
         if self.has_controls() {
             let entries = self.phase_entries(Phase::Method);
-            self.hook(super::controls::Level::Method, &self.experiment, Some(&entries)).await?;
+            self.after_hook(Level::Method, &self.experiment, &entries, ChangedPart::Entries(Phase::Method)).await?;
         }
         result
     }
 
     async fn method_steps(self: &Arc<Self>) -> Result<(), Halt> {
-        let method = list(self.experiment.get("method"));
         let seen = self.handled_stops.load(Ordering::SeqCst);
         let cancel = self.stop.token_beyond(seen);
         let mut background = Vec::new();
         let mut result = Ok(());
-        for (i, activity) in method.iter().enumerate() {
+        for i in 0.. {
+            let Some(activity) = self.step_at(StepList::Method, i) else { break };
+            let activity = &activity;
             if self.stopped() {
                 result = Err(Halt::Interrupted);
                 break;
@@ -707,28 +825,30 @@ impl Engine {
             return;
         }
         self.record(EventBody::PhaseChanged { phase: Phase::Rollbacks });
-        if self.hook(super::controls::Level::Rollback, &self.experiment, None).await.is_err() {
+        if self.hook(Level::Rollback, &self.experiment, None).await.is_err() {
             self.set_status("interrupted");
             return;
         }
         self.rollback_steps().await;
         if self.has_controls() {
             let entries = self.phase_entries(Phase::Rollbacks);
-            if self.hook(super::controls::Level::Rollback, &self.experiment, Some(&entries)).await.is_err() {
+            let part = ChangedPart::Entries(Phase::Rollbacks);
+            if self.after_hook(Level::Rollback, &self.experiment, &entries, part).await.is_err() {
                 self.set_status("interrupted");
             }
         }
     }
 
     async fn rollback_steps(self: &Arc<Self>) {
-        let rollbacks = list(self.experiment.get("rollbacks"));
         let seen = self.stop.count();
         self.handled_stops.store(seen, Ordering::SeqCst);
         // Only an interrupt cuts the rollbacks short; another STOP is
         // recorded and they carry on (the console stops asking).
         let cancel = self.stop.token_beyond_where(seen, StopRequest::cuts_rollbacks);
         let mut background = Vec::new();
-        for (i, activity) in rollbacks.iter().enumerate() {
+        for i in 0.. {
+            let Some(activity) = self.step_at(StepList::Rollbacks, i) else { break };
+            let activity = &activity;
             if self.rollbacks_cut(seen) {
                 self.set_status("interrupted");
                 break;
@@ -993,6 +1113,20 @@ impl Engine {
                 let _ = tx.send(());
             }
         };
+        let activity = match self.hook(Level::Activity, &activity, None).await {
+            // What the hook changed in the activity is what runs, its `dry`
+            // and `pauses` included (chaos hands its controls the activity
+            // itself).
+            Ok(changes) => {
+                self.change_step(phase, index, &changes);
+                changes.context.filter(Value::is_object).unwrap_or(activity)
+            }
+            Err(_) => {
+                // Interrupted by a control before it ran: no run entry, as in Chaos Toolkit.
+                let _ = self.hook(Level::Activity, &activity, Some(&Value::Null)).await;
+                return Ran::NotStarted;
+            }
+        };
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or("").to_string();
         let manual = kind == "manual";
         // An activity-level `dry` replaces the run's dry mode (and, not being
@@ -1005,11 +1139,6 @@ impl Engine {
             _ => false,
         } || skip.is_some()
             || manual;
-        if self.hook(super::controls::Level::Activity, &activity, None).await.is_err() {
-            // Interrupted by a control before it ran: no run entry, as in Chaos Toolkit.
-            let _ = self.hook(super::controls::Level::Activity, &activity, Some(&Value::Null)).await;
-            return Ran::NotStarted;
-        }
         if let Some(p) = activity.get("pauses").filter(|p| !p.is_object()) {
             // `pauses:` left empty (null) or not a mapping: Chaos Toolkit
             // fails reading it before the activity starts and aborts the run.
@@ -1158,10 +1287,16 @@ impl Engine {
         {
             return Ran::Interrupted;
         }
-        if let Some(e) = &entry
-            && self.hook(super::controls::Level::Activity, &activity, Some(e)).await.is_err()
-        {
-            return Ran::Interrupted;
+        if let Some(e) = &entry {
+            match self.hook(Level::Activity, &activity, Some(e)).await {
+                Ok(changes) => {
+                    self.change_step(phase, index, &changes);
+                    if let Some(now) = &changes.state {
+                        self.record_changed(ChangedPart::Run(run), e, now, &changes.by);
+                    }
+                }
+                Err(_) => return Ran::Interrupted,
+            }
         }
         ran
     }

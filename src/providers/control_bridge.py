@@ -96,6 +96,53 @@ def _injectable(name, req):
     return _stored.get(name)
 
 
+def _snapshot(x):
+    try:
+        return json.dumps(x, sort_keys=True, default=repr)
+    except Exception:
+        return None
+
+
+_LISTS = (("hypothesis", ("steady-state-hypothesis", "probes")), ("method", ("method",)), ("rollbacks", ("rollbacks",)))
+
+
+def _lists(exp):
+    out = {}
+    for name, path in _LISTS:
+        x = exp
+        for k in path:
+            x = x.get(k) if isinstance(x, dict) else None
+        if isinstance(x, list):
+            out[name] = x
+    return out
+
+
+def _inserted(before, exp):
+    # What a hook inserted into the experiment's lists (chaosaddons' repeat
+    # control inserts copies after the activity). `before` holds the old
+    # items themselves, so no id can be reused while we compare.
+    changes = []
+    for name, lst in _lists(exp).items():
+        old = [id(a) for a in before.get(name, [])]
+        now = [id(a) for a in lst]
+        if now == old:
+            continue
+        olds = set(old)
+        if [i for i in now if i in olds] != old:
+            changes.append({"list": name, "unsupported": True})
+            continue
+        group = None
+        for pos, a in enumerate(lst):
+            if id(a) in olds:
+                continue
+            if group is not None and group["at"] + len(group["steps"]) == pos:
+                group["steps"].append(a)
+            else:
+                group = {"list": name, "at": pos, "steps": [a]}
+                changes.append(group)
+    return changes
+
+
 def _call(req):
     mod = _modules.get(req["module"])
     func = getattr(mod, req["func"], None) if mod is not None else None
@@ -122,14 +169,37 @@ def _call(req):
         arguments["context"] = _stored["experiment"]
     elif "context" in req:
         arguments["context"] = req["context"]
+    # What the hook may change and chaos would keep: the state it is handed,
+    # the activity (its context) and the experiment's lists of steps.
+    watched = {}
+    if "state" in params and req.get("state") is not None:
+        watched["state"] = _snapshot(req["state"])
+    if "context" in req and not req.get("context_is_experiment"):
+        watched["context"] = _snapshot(req["context"])
+    lists = None
+    if "experiment" in params or req.get("context_is_experiment"):
+        lists = {name: list(lst) for name, lst in _lists(_stored["experiment"]).items()}
     try:
         func(*args, **arguments)
     except BaseException as x:
         if _is_interrupt(x) or isinstance(x, (SystemExit, KeyboardInterrupt)):
             msg = str(x) if _is_interrupt(x) else _describe(x)
-            return _with_scope({"interrupt": msg}, params)
-        return _with_scope({"error": _describe(x), "message": str(x)}, params)
-    return _with_scope({"ok": True, "declared": True}, params)
+            reply = {"interrupt": msg}
+        else:
+            reply = {"error": _describe(x), "message": str(x)}
+        return _with_changes(_with_scope(reply, params), req, watched, lists)
+    return _with_changes(_with_scope({"ok": True, "declared": True}, params), req, watched, lists)
+
+
+def _with_changes(reply, req, watched, lists):
+    for key, before in watched.items():
+        if before is not None and _snapshot(req[key]) != before:
+            reply[key] = req[key]
+    if lists is not None:
+        inserted = _inserted(lists, _stored["experiment"])
+        if inserted:
+            reply["inserted"] = inserted
+    return reply
 
 
 def _with_scope(reply, params):

@@ -34,6 +34,71 @@ impl Phase {
     }
 }
 
+/// One of the experiment's lists of steps: the steady-state probes (run
+/// before, during and after the method), the method, the rollbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepList {
+    Hypothesis,
+    Method,
+    Rollbacks,
+}
+
+impl StepList {
+    /// The list a phase's steps come from (`None` for phases that are ours).
+    pub fn of(phase: Phase) -> Option<StepList> {
+        match phase {
+            Phase::Before | Phase::During | Phase::After => Some(StepList::Hypothesis),
+            Phase::Method => Some(StepList::Method),
+            Phase::Rollbacks => Some(StepList::Rollbacks),
+            _ => None,
+        }
+    }
+
+    /// Where it is in an experiment document.
+    pub fn get(self, experiment: &Value) -> Option<&Vec<Value>> {
+        match self {
+            StepList::Hypothesis => experiment.get("steady-state-hypothesis")?.get("probes"),
+            StepList::Method => experiment.get("method"),
+            StepList::Rollbacks => experiment.get("rollbacks"),
+        }?
+        .as_array()
+    }
+
+    /// The same, to change it (created when missing, as a control's
+    /// insertion into an absent list would be).
+    pub fn get_mut(self, experiment: &mut Value) -> Option<&mut Vec<Value>> {
+        let doc = experiment.as_object_mut()?;
+        let (holder, key) = match self {
+            StepList::Hypothesis => {
+                let h = doc.entry("steady-state-hypothesis").or_insert_with(|| Value::Object(Default::default()));
+                (h.as_object_mut()?, "probes")
+            }
+            StepList::Method => (doc, "method"),
+            StepList::Rollbacks => (doc, "rollbacks"),
+        };
+        let slot = holder.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+        if slot.is_null() {
+            *slot = Value::Array(Vec::new());
+        }
+        slot.as_array_mut()
+    }
+}
+
+/// What a control changed in the state chaos hands its `after_*` hooks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangedPart {
+    /// One activity's run entry.
+    Run(u64),
+    /// A phase's list of run entries (`after_method_control`, `after_rollback_control`).
+    Entries(Phase),
+    /// A steady-state check's result (`after_hypothesis_control`).
+    SteadyState(Phase),
+    /// The journal itself (`after_experiment_control`).
+    Journal,
+}
+
 /// A human decision at a decision point.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -214,6 +279,40 @@ pub enum EventBody {
     Milestone {
         milestone: String,
         author: String,
+    },
+    /// A control's `after_*` hook changed the state it was handed (chaos
+    /// hands over its own journal parts, so such changes are in its
+    /// journal): the keys it set, or what it appended to a list, or the
+    /// whole list when it changed it otherwise.
+    ControlChanged {
+        part: ChangedPart,
+        /// The controls whose hooks made the change.
+        controls: Vec<String>,
+        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+        set: serde_json::Map<String, Value>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        appended: Vec<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        list: Option<Vec<Value>>,
+    },
+    /// A control inserted steps into one of the running experiment's lists
+    /// (chaosaddons' repeat control does): they run where they were put,
+    /// and the steps from `position` on move down by as many.
+    StepsInserted {
+        list: StepList,
+        position: usize,
+        steps: Vec<Value>,
+        controls: Vec<String>,
+    },
+    /// A control's activity hook changed the activity it was handed (a key
+    /// it adds, an argument it rewrites). chaos hands over the step itself,
+    /// so the change stays on the step: its later runs (the steady state
+    /// after the method, a repeat) and the journal's experiment have it.
+    StepChanged {
+        list: StepList,
+        position: usize,
+        step: Value,
+        controls: Vec<String>,
     },
     /// The run's outcome, as the journal will report it.
     RunFinished {

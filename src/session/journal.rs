@@ -1,6 +1,6 @@
 //! The Chaos Toolkit `journal.json`, projected from the events: same keys,
 //! same order, same meaning, so Chaos Toolkit's own tools can read it.
-use super::event::{Event, EventBody, Phase};
+use super::event::{ChangedPart, Event, EventBody, Phase};
 use crate::timefmt::iso;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -32,6 +32,8 @@ struct Builder {
     open: HashMap<(Phase, usize), Slot>,
     open_runs: HashMap<u64, (Phase, usize)>,
     tail: Option<(String, bool, String, f64)>,
+    /// Keys `after_experiment_control` hooks set on the journal.
+    journal_set: Map<String, Value>,
 }
 
 impl Builder {
@@ -144,7 +146,78 @@ impl Builder {
             EventBody::RunFinished { status, deviated, end, duration } => {
                 self.tail = Some((status.clone(), *deviated, end.clone(), *duration));
             }
+            EventBody::ControlChanged { part, set, appended, list, .. } => {
+                self.control_changed(part, set, appended, list)
+            }
+            // chaos's journal shares the experiment's steps with the run, so
+            // what a control inserted or changed is in its `experiment` too.
+            EventBody::StepsInserted { list, position, steps, .. } => {
+                if let Some(l) = self.head.get_mut("experiment").and_then(|e| list.get_mut(e)) {
+                    let at = (*position).min(l.len());
+                    l.splice(at..at, steps.iter().cloned());
+                }
+            }
+            EventBody::StepChanged { list, position, step, .. } => {
+                if let Some(slot) =
+                    self.head.get_mut("experiment").and_then(|e| list.get_mut(e)).and_then(|l| l.get_mut(*position))
+                {
+                    *slot = step.clone();
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// What a control's `after_*` hook changed in the state it was handed.
+    fn control_changed(
+        &mut self,
+        part: &ChangedPart,
+        set: &Map<String, Value>,
+        appended: &[Value],
+        list: &Option<Vec<Value>>,
+    ) {
+        let merge = |target: &mut Value| {
+            if let Some(obj) = target.as_object_mut() {
+                obj.extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        };
+        match part {
+            ChangedPart::Run(run) => {
+                if let Some(entry) = self.entry_mut(*run) {
+                    merge(entry);
+                }
+            }
+            ChangedPart::Entries(phase) => {
+                let entries = match phase {
+                    Phase::Method => &mut self.run,
+                    Phase::Rollbacks => &mut self.rollbacks,
+                    _ => return,
+                };
+                if let Some(new) = list {
+                    // The hook was handed the entries without our `gameday`
+                    // key: keep it on the entries that are still there.
+                    let mut new = new.clone();
+                    for (n, old) in new.iter_mut().zip(entries.iter()) {
+                        if let (Some(obj), Some(g)) = (n.as_object_mut(), old.get("gameday")) {
+                            obj.entry("gameday").or_insert_with(|| g.clone());
+                        }
+                    }
+                    *entries = new;
+                }
+                entries.extend(appended.iter().cloned());
+            }
+            ChangedPart::SteadyState(phase) => {
+                let state = match phase {
+                    Phase::Before => self.before.as_mut(),
+                    Phase::After => self.after.as_mut(),
+                    Phase::During => self.during.last_mut(),
+                    _ => None,
+                };
+                if let Some(state) = state {
+                    merge(state);
+                }
+            }
+            ChangedPart::Journal => self.journal_set.extend(set.iter().map(|(k, v)| (k.clone(), v.clone()))),
         }
     }
 
@@ -165,6 +238,7 @@ impl Builder {
         if let Some(d) = duration {
             j.insert("duration".into(), json!(d));
         }
+        j.extend(self.journal_set);
         Value::Object(j)
     }
 }
@@ -259,5 +333,61 @@ mod tests {
         let j = project(&[started(1, 1, Phase::Method, 0, "a")]);
         assert_eq!(j["run"].as_array().map(Vec::len), Some(1));
         assert!(j["run"][0].get("status").is_none());
+    }
+
+    fn changed(seq: u64, part: ChangedPart, set: Value, appended: Vec<Value>, list: Option<Vec<Value>>) -> Event {
+        let set = set.as_object().cloned().unwrap_or_default();
+        ev(seq, EventBody::ControlChanged { part, controls: vec!["c".into()], set, appended, list })
+    }
+
+    #[test]
+    fn what_controls_changed_lands_where_chaos_keeps_it() {
+        let experiment = json!({"method": [{"name": "a"}]});
+        let start = EventBody::SessionStarted {
+            experiment,
+            source: String::new(),
+            mode: String::new(),
+            platform: String::new(),
+            node: String::new(),
+            facilitator: None,
+            argv: Vec::new(),
+            cwd: String::new(),
+            source_sha256: None,
+        };
+        let mut skipped = finished(3, 1);
+        if let EventBody::ActivityFinished { gameday, .. } = &mut skipped.body {
+            *gameday = Some(json!({"decision": "skip"}));
+        }
+        let events = vec![
+            ev(1, start),
+            started(2, 1, Phase::Method, 0, "a"),
+            skipped,
+            changed(4, ChangedPart::Run(1), json!({"tag": 1}), vec![], None),
+            ev(
+                5,
+                EventBody::StepsInserted {
+                    list: super::super::event::StepList::Method,
+                    position: 1,
+                    steps: vec![json!({"name": "a", "iteration_index": 1})],
+                    controls: vec!["again".into()],
+                },
+            ),
+            changed(6, ChangedPart::Entries(Phase::Method), json!({}), vec![json!("after")], None),
+            ev(7, EventBody::HypothesisStarted { phase: Phase::After }),
+            ev(8, EventBody::HypothesisFinished { phase: Phase::After, met: Some(true) }),
+            changed(9, ChangedPart::SteadyState(Phase::After), json!({"seen": true}), vec![], None),
+            changed(10, ChangedPart::Journal, json!({"exported": "yes"}), vec![], None),
+        ];
+        let j = project(&events);
+        assert_eq!(j["run"][0]["tag"], 1);
+        assert_eq!(j["run"][1], "after");
+        assert_eq!(j["steady_states"]["after"]["seen"], true);
+        assert_eq!(j["exported"], "yes");
+        assert_eq!(j["experiment"]["method"][1]["iteration_index"], 1);
+        // A replaced list keeps our own `gameday` key on the entries it kept.
+        let mut events = events;
+        events.push(changed(11, ChangedPart::Entries(Phase::Method), json!({}), vec![], Some(vec![json!({"x": 1})])));
+        let j = project(&events);
+        assert_eq!(j["run"], json!([{"x": 1, "gameday": {"decision": "skip"}}]));
     }
 }

@@ -5,7 +5,7 @@ use super::steps::{Step, StepState, plan};
 use super::theme::Theme;
 use crate::engine::{Decision, Proposal, StopHandle, StopRequest};
 use crate::providers::Stream;
-use crate::session::event::{DecisionKind, Event, EventBody, Phase};
+use crate::session::event::{DecisionKind, Event, EventBody, Phase, StepList};
 use crate::session::recorder::{Recorder, Update};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -443,6 +443,27 @@ impl App {
                     DecisionKind::Override => "overrode",
                 };
                 self.push_log(ev, "decision", format!("{word} '{name}'{why}"), Some(who.clone()), false);
+            }
+            EventBody::StepChanged { list, position, step, .. } => {
+                for row in
+                    self.steps.iter_mut().filter(|s| StepList::of(s.phase) == Some(*list) && s.index == *position)
+                {
+                    row.activity = step.clone();
+                }
+            }
+            EventBody::StepsInserted { list, position: at, steps, controls } => {
+                for (pos, n) in crate::tui::steps::insert(&mut self.steps, *list, *at, steps) {
+                    let moved = |row: usize| if row >= pos && row != usize::MAX { row + n } else { row };
+                    self.selected_step = moved(self.selected_step);
+                    self.output.step = self.output.step.map(moved);
+                    for row in self.running.values_mut() {
+                        *row = moved(*row);
+                    }
+                }
+                let names: Vec<&str> = steps.iter().filter_map(|s| s.get("name").and_then(Value::as_str)).collect();
+                let what = if steps.len() == 1 { "a step".to_string() } else { format!("{} steps", steps.len()) };
+                let text = format!("control '{}' added {what}: {}", controls.join("', '"), names.join(", "));
+                self.push_log(ev, "control", text, None, false);
             }
             EventBody::ActivityStarted { run, phase, index, activity, .. } => {
                 let step = if *phase == Phase::During { None } else { self.step_index(*phase, *index) };

@@ -229,6 +229,23 @@ impl ParticipantFilter {
                     }
                 }
             }
+            EventBody::StepsInserted { list, position: at, steps, .. } => {
+                // A control's copies of hidden steps are hidden as they are.
+                if *list != crate::session::event::StepList::Hypothesis {
+                    for (k, step) in steps.iter_mut().enumerate() {
+                        if !is_manual(step) {
+                            *step = stub(*at + k);
+                        }
+                    }
+                }
+            }
+            EventBody::StepChanged { list, position, step, .. } => {
+                if *list != crate::session::event::StepList::Hypothesis && !is_manual(step) {
+                    *step = stub(*position);
+                }
+            }
+            // What a control changed in run entries (outputs included).
+            EventBody::ControlChanged { .. } => return None,
             EventBody::Observation { text, step, .. } => {
                 *text = self.redact(text);
                 *step = match step.take() {
