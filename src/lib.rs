@@ -8,6 +8,7 @@ pub mod demo;
 pub mod engine;
 pub mod load;
 pub mod model;
+pub mod net;
 pub mod notify;
 pub mod providers;
 pub mod report;

@@ -251,7 +251,7 @@ pub fn spawn(
         };
 
         let sender = async {
-            let client = match crate::providers::http::tls::client_builder().timeout(cfg.timeout).build() {
+            let client = match crate::net::client_builder().timeout(cfg.timeout).build() {
                 Ok(c) => c,
                 Err(e) => {
                     say(format!("notifications are off: could not build an HTTP client: {e}"));

@@ -487,11 +487,8 @@ fn a_negative_or_zero_process_timeout_fails_at_once_like_chaos_toolkit() {
 #[tokio::test]
 async fn the_demo_load_generator_survives_a_vanishing_rate() {
     let svc = gameday::demo::start(None).await.expect("start the demo service");
-    let client = gameday::providers::http::tls::client_builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("HTTP client");
+    let client =
+        gameday::net::client_builder().no_proxy().timeout(Duration::from_secs(20)).build().expect("HTTP client");
     let url = format!("{}/admin/load?rps=1e-300&seconds=1", svc.base_url());
     let started = Instant::now();
     let reply = client.post(&url).send().await;

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 fn client() -> reqwest::Client {
     // reqwest is built without a TLS provider of its own: gameday's builder installs one.
-    gameday::providers::http::tls::client_builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
+    gameday::net::client_builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
 }
 
 struct Reply {

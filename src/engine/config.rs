@@ -1,5 +1,6 @@
 //! Configuration, secrets and run-time variables, resolved as Chaos Toolkit
 //! resolves them (env lookups, defaults, type conversion, var overrides).
+use super::vault::VaultRef;
 use crate::model::RuntimeVars;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -146,49 +147,57 @@ pub fn load_configuration(declared: Option<&Value>, vars: &RuntimeVars) -> Resul
     Ok(out)
 }
 
-/// Resolve the `secrets` block. Var-file scopes replace whole scopes.
-pub fn load_secrets(declared: Option<&Value>, vars: &RuntimeVars) -> Result<Map<String, Value>, ConfigError> {
+/// Resolve the `secrets` block. Var-file scopes replace whole scopes. Vault
+/// secrets are left empty here and listed, for [`super::vault::read`].
+pub fn load_secrets(
+    declared: Option<&Value>,
+    vars: &RuntimeVars,
+) -> Result<(Map<String, Value>, Vec<VaultRef>), ConfigError> {
     let mut out = Map::new();
+    let mut vault = Vec::new();
     let Some(Value::Object(declared)) = declared else {
-        return Ok(out);
+        return Ok((out, vault));
     };
     for (scope, keys) in declared {
-        let keys = vars.secrets.get(scope).unwrap_or(keys);
-        let Value::Object(keys) = keys else {
-            out.insert(scope.clone(), keys.clone());
+        if let Some(given) = vars.secrets.get(scope) {
+            out.insert(scope.clone(), given.clone());
             continue;
-        };
-        out.insert(scope.clone(), Value::Object(load_secret_scope(keys)?));
+        }
+        let mut path = vec![scope.clone()];
+        out.insert(scope.clone(), resolve_secret(keys, &mut path, &mut vault)?);
     }
-    Ok(out)
+    Ok((out, vault))
 }
 
-fn load_secret_scope(keys: &Map<String, Value>) -> Result<Map<String, Value>, ConfigError> {
-    let mut out = Map::new();
-    for (key, value) in keys {
-        let resolved = match value {
-            Value::Object(def) => match def.get("type").and_then(Value::as_str) {
-                Some("env") => {
-                    let env_key = def.get("key").map(crate::engine::pyvalue::py_str).unwrap_or_default();
-                    match env_lookup(&env_key) {
-                        Some(v) => Value::String(v),
-                        None => {
-                            return Err(ConfigError(format!(
-                                "Secrets make reference to an environment key that does not exist: {env_key}"
-                            )));
-                        }
-                    }
-                }
-                Some("vault") => {
-                    return Err(ConfigError(format!("vault secrets are not supported yet (secret '{key}')")));
-                }
-                _ => Value::Object(load_secret_scope(def)?),
-            },
-            other => other.clone(),
-        };
-        out.insert(key.clone(), resolved);
+/// One declared secret value, as chaoslib's `load_secrets` walks them: an
+/// `env` or `vault` reference, a mapping of more, or the value itself.
+fn resolve_secret(value: &Value, path: &mut Vec<String>, vault: &mut Vec<VaultRef>) -> Result<Value, ConfigError> {
+    let Value::Object(def) = value else { return Ok(value.clone()) };
+    match def.get("type").and_then(Value::as_str) {
+        Some("env") => {
+            let env_key = def.get("key").map(crate::engine::pyvalue::py_str).unwrap_or_default();
+            match env_lookup(&env_key) {
+                Some(v) => Ok(Value::String(v)),
+                None => Err(ConfigError(format!(
+                    "Secrets make reference to an environment key that does not exist: {env_key}"
+                ))),
+            }
+        }
+        Some("vault") => {
+            vault.push(VaultRef { path: path.clone(), declaration: def.clone() });
+            Ok(Value::Object(Map::new()))
+        }
+        _ => {
+            let mut out = Map::new();
+            for (key, inner) in def {
+                path.push(key.clone());
+                let resolved = resolve_secret(inner, path, vault);
+                path.pop();
+                out.insert(key.clone(), resolved?);
+            }
+            Ok(Value::Object(out))
+        }
     }
-    Ok(out)
 }
 
 /// Every string value of the resolved secrets, for masking output. Short

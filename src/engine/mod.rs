@@ -16,6 +16,7 @@ pub mod safety;
 pub mod stop;
 pub mod substitute;
 pub mod tolerance;
+pub mod vault;
 
 pub use approver::{Approver, AutoApprover, Decision, Proposal, ScriptedApprover};
 pub use history::History;

@@ -33,8 +33,13 @@ pub struct Prepared {
 pub async fn prepare(doc: Value, vars: &RuntimeVars, opts: &RunOptions) -> Result<Prepared, ConfigError> {
     let title_as_written = doc.get("title").and_then(Value::as_str).unwrap_or("session").to_string();
     let static_conf = load_configuration(doc.get("configuration"), vars)?;
-    let secrets = load_secrets(doc.get("secrets"), vars)?;
-    let (configuration, warnings) = dynamic_configuration(static_conf, &secrets, opts).await;
+    let (mut secrets, vault) = load_secrets(doc.get("secrets"), vars)?;
+    // Vault is read with the static configuration, before dynamic
+    // configuration probes run (which may use the secrets), as in chaos.
+    let (values, mut warnings) = super::vault::read(&vault, &static_conf).await?;
+    super::vault::fill(&mut secrets, values);
+    let (configuration, more) = dynamic_configuration(static_conf, &secrets, opts).await;
+    warnings.extend(more);
     let mut experiment = doc;
     if let Some(obj) = experiment.as_object_mut() {
         if let Some(title) = obj.get("title") {

@@ -4,22 +4,23 @@
 //! the body parsed according to its Content-Type. Unlike Chaos Toolkit the
 //! request has a timeout and the body is capped at [`MAX_DOCUMENT_BYTES`].
 use super::{Format, LoadError, LoadOptions, Loaded, MAX_DOCUMENT_BYTES, parse_document};
-use std::error::Error as _;
 
 /// Fetch `url` and parse it.
 pub(super) async fn fetch(url: &str, opts: &LoadOptions) -> Result<Loaded, LoadError> {
-    let client = crate::providers::http::tls::client_builder()
+    let client = crate::net::client_builder()
         .timeout(opts.timeout)
         .connect_timeout(opts.timeout.min(std::time::Duration::from_secs(10)))
         .tls_danger_accept_invalid_certs(!opts.verify_tls)
         .build()
-        .map_err(|e| LoadError::Fetch(format!("cannot set up an HTTP client: {}", chain(&e))))?;
+        .map_err(|e| LoadError::Fetch(format!("cannot set up an HTTP client: {}", crate::net::describe_error(&e))))?;
     let mut request = client.get(url).header("Accept", "application/json, application/x-yaml");
     if let Some(auth) = authorization(url, opts) {
         request = request.header("Authorization", auth);
     }
-    let mut response =
-        request.send().await.map_err(|e| LoadError::Fetch(format!("cannot reach {url}: {}", chain(&e))))?;
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| LoadError::Fetch(format!("cannot reach {url}: {}", crate::net::describe_error(&e))))?;
     let status = response.status();
     let content_type =
         response.headers().get("Content-Type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
@@ -27,11 +28,9 @@ pub(super) async fn fetch(url: &str, opts: &LoadOptions) -> Result<Loaded, LoadE
         return Err(too_large(url));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| LoadError::Fetch(format!("reading the body of {url} failed: {}", chain(&e))))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        LoadError::Fetch(format!("reading the body of {url} failed: {}", crate::net::describe_error(&e)))
+    })? {
         if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
             return Err(too_large(url));
         }
@@ -46,18 +45,6 @@ pub(super) async fn fetch(url: &str, opts: &LoadOptions) -> Result<Loaded, LoadE
 
 fn too_large(url: &str) -> LoadError {
     LoadError::TooLarge { file: url.to_string(), limit: MAX_DOCUMENT_BYTES }
-}
-
-/// An error and its causes, joined, so "error sending request" says why.
-fn chain(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// `bearer <token>` from the environment token (trimmed, ignored when

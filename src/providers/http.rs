@@ -12,7 +12,6 @@ use serde_json::{Map, Value, json};
 use std::time::Duration;
 
 pub mod body;
-pub mod tls;
 use body::BodyError;
 
 /// The request as it will be sent, for display and for execution.
@@ -162,18 +161,6 @@ fn canonical(name: &str) -> String {
         .join("-")
 }
 
-fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error;
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
-}
-
 async fn send_once(req: &Request, client: &reqwest::Client) -> Result<reqwest::Response, reqwest::Error> {
     let method = reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::GET);
     let mut rb = client.request(method, &req.url);
@@ -216,8 +203,8 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
     if reqwest::Url::parse(&req.url).is_err() {
         return Err(ProviderError::Crashed(format!("Invalid URL '{}'", req.url)));
     }
-    let mut builder =
-        tls::configure(tls::client_builder(), req.verify_tls).redirect(reqwest::redirect::Policy::limited(30));
+    let mut builder = crate::net::configure(crate::net::client_builder(), req.verify_tls)
+        .redirect(reqwest::redirect::Policy::limited(30));
     if let Some(t) = req.connect_timeout {
         builder = builder.connect_timeout(t);
     }
@@ -235,9 +222,13 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
                     return Err(ProviderError::Failed("activity took too long to complete".into()));
                 }
                 Err(e) if e.is_connect() || e.is_request() => {
-                    return Err(ProviderError::Failed(format!("failed to connect to {}: {}", req.url, describe(&e))));
+                    return Err(ProviderError::Failed(format!(
+                        "failed to connect to {}: {}",
+                        req.url,
+                        crate::net::describe_error(&e)
+                    )));
                 }
-                Err(e) => return Err(ProviderError::Crashed(describe(&e))),
+                Err(e) => return Err(ProviderError::Crashed(crate::net::describe_error(&e))),
             }
         };
         let status = resp.status().as_u16();
@@ -266,7 +257,11 @@ pub async fn run(provider: &Value, has_tolerance: bool, ctx: &Context<'_>) -> Re
                 return Err(ProviderError::Failed("activity took too long to complete".into()));
             }
             Err(BodyError::Broken(e)) => {
-                return Err(ProviderError::Failed(format!("failed to connect to {}: {}", req.url, describe(&e))));
+                return Err(ProviderError::Failed(format!(
+                    "failed to connect to {}: {}",
+                    req.url,
+                    crate::net::describe_error(&e)
+                )));
             }
         };
         let body = if is_json {

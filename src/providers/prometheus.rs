@@ -70,19 +70,6 @@ fn timeout(provider: &Value, ctx: &Context<'_>) -> Result<Duration, ProviderErro
     }
 }
 
-/// An error with its causes, which reqwest keeps in the source chain.
-fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error;
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
-}
-
 /// The start of a body, for messages about answers that are not Prometheus'.
 fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
@@ -102,7 +89,7 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
     if let Err(e) = reqwest::Url::parse(&endpoint) {
         return Err(ProviderError::Failed(format!("'{base}' is not a valid Prometheus URL: {e}")));
     }
-    let client = super::http::tls::client_builder()
+    let client = crate::net::client_builder()
         .timeout(limit)
         .build()
         .map_err(|e| ProviderError::Crashed(format!("could not build an HTTP client: {e}")))?;
@@ -113,7 +100,10 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
             Ok(r) => r,
             Err(e) if e.is_timeout() => return Err(ProviderError::Failed(TOO_LONG.into())),
             Err(e) => {
-                return Err(ProviderError::Failed(format!("cannot reach Prometheus at {base}: {}", describe(&e))));
+                return Err(ProviderError::Failed(format!(
+                    "cannot reach Prometheus at {base}: {}",
+                    crate::net::describe_error(&e)
+                )));
             }
         };
         let status = resp.status();
@@ -129,7 +119,7 @@ pub async fn run(provider: &Value, ctx: &Context<'_>) -> Result<Value, ProviderE
             Err(BodyError::Broken(e)) => {
                 return Err(ProviderError::Failed(format!(
                     "the connection to Prometheus at {base} broke: {}",
-                    describe(&e)
+                    crate::net::describe_error(&e)
                 )));
             }
         };

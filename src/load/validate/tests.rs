@@ -84,10 +84,6 @@ fn wrong_shapes_get_our_messages() {
             "referenced activity 'ghost' could not be found in the experiment",
         ),
         (
-            with("secrets", json!({"s": {"k": {"type": "vault", "path": "a/b"}}})),
-            "vault secrets are not supported yet (secret 's.k')",
-        ),
-        (
             with("configuration", json!({"c": {"type": "env"}})),
             "configuration 'c' reads an environment variable but its `key` is missing",
         ),

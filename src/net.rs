@@ -1,4 +1,8 @@
-//! The TLS set-up of the http provider, built once per process and loading
+//! What every HTTP client of gameday shares (the http and prometheus
+//! providers, loading from a URL, Vault, notifications): one way to build
+//! a client and one way to describe a transport error.
+//!
+//! The TLS set-up, built once per process and loading
 //! the system's root certificates only when a TLS handshake first needs
 //! them. reqwest's default builds a platform verifier per client, which
 //! reads and parses every file of the system's certificate store (about 150
@@ -119,4 +123,18 @@ pub fn configure(builder: ClientBuilder, verify: bool) -> ClientBuilder {
         Some(config) => builder.tls_backend_preconfigured(config),
         None => builder,
     }
+}
+
+/// A transport error with its causes, which reqwest keeps in the source
+/// chain ("error sending request" alone does not say why).
+pub fn describe_error(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
 }
