@@ -22,8 +22,7 @@ const DELIBERATE: &[(&str, &str)] = &[];
 /// Cases that differ today and are not deliberate: what is missing, tracked
 /// in the open runtime issue. They are reported, and the test fails if one
 /// starts to agree (so this list only shrinks) or another case breaks.
-const KNOWN: &[(&str, &str)] =
-    &[("ExperimentWithDeprecatedVaultPayload", "Vault secrets are not supported yet: refused at validation")];
+const KNOWN: &[(&str, &str)] = &[];
 
 fn lib_tests() -> PathBuf {
     let root = std::env::var_os("GAMEDAY_CTK_LIB_SRC")
