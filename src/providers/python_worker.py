@@ -173,12 +173,15 @@ class _CallStream(io.TextIOBase):
 sys.stdout = _CallStream("stdout", sys.__stdout__)
 sys.stderr = _CallStream("stderr", sys.__stderr__)
 
-# Drivers log through `logging` (chaostoolkit's own logger, logzero): shown
-# as the call's stderr, at INFO as on chaos's console.
+# Drivers log through chaostoolkit's own logger: shown as the call's
+# stderr, at INFO, as on chaos's console. chaos configures that logger
+# only, not the root: other libraries' records (urllib3's "Retrying …")
+# stay as quiet as under chaos (logzero prints through its own handler).
 _handler = logging.StreamHandler(sys.stderr)
 _handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s] %(message)s", "%Y-%m-%d %H:%M:%S"))
-logging.getLogger().addHandler(_handler)
-logging.getLogger().setLevel(logging.INFO)
+_ctk_logger = logging.getLogger("chaostoolkit")
+_ctk_logger.addHandler(_handler)
+_ctk_logger.setLevel(logging.INFO)
 
 
 
