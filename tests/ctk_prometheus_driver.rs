@@ -22,8 +22,7 @@ mod prom;
 use common::journal_summary::{self, DuringMode, Placeholders};
 use common::server::closed_port;
 use common::tools::{self, RunOutcome, RunSpec, Tool};
-use gameday::demo::{DemoOptions, DemoService};
-use prom::Prometheus;
+use prom::Lab;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -197,23 +196,10 @@ fn query_probe(name: &str, query: &str, expect: &str) -> Value {
     })
 }
 
-struct Lab {
-    // Field order is drop order: Prometheus dies before the demo stops.
-    prom: Prometheus,
-    demo: DemoService,
-    _rt: tokio::runtime::Runtime,
-    dir: tempfile::TempDir,
-}
-
 fn lab() -> Lab {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let demo = rt.block_on(gameday::demo::start_with(DemoOptions { port: None, traffic_per_s: 20 })).unwrap();
-    let prom = Prometheus::start(&demo.addr.to_string());
-    prom.wait_until("Prometheus to scrape the demo (up == 1)", Duration::from_secs(30), |p| {
-        p.value("up{job=\"demo\"}") == Some(1.0)
-    });
-    prom.wait_until("an error ratio of 0", Duration::from_secs(30), |p| p.value(ERROR_RATIO) == Some(0.0));
-    Lab { prom, demo, _rt: rt, dir: tempfile::tempdir().unwrap() }
+    let lab = Lab::start();
+    lab.prom.wait_until("an error ratio of 0", Duration::from_secs(30), |p| p.value(ERROR_RATIO) == Some(0.0));
+    lab
 }
 
 /// The sample of a query probe's output (chaos's and gameday's must carry
@@ -329,17 +315,7 @@ impl Drop for Pushgateway {
 
 impl Pushgateway {
     fn start(dir: &Path) -> Pushgateway {
-        let binary = std::env::var_os("GAMEDAY_PUSHGATEWAY").map(PathBuf::from).unwrap_or_else(|| {
-            let path = std::env::var_os("PATH").unwrap_or_default();
-            std::env::split_paths(&path).map(|d| d.join("prometheus-pushgateway")).find(|p| p.is_file()).unwrap_or_else(
-                || {
-                    panic!(
-                        "the `prometheus-pushgateway` binary is missing: install it (`apt-get install \
-                         prometheus-pushgateway`, which ./scripts/test does) or point GAMEDAY_PUSHGATEWAY at it"
-                    )
-                },
-            )
-        });
+        let binary = prom::tool("prometheus-pushgateway", "GAMEDAY_PUSHGATEWAY");
         let port = prom::free_port();
         let log = dir.join("pushgateway.log");
         let child = Command::new(binary)

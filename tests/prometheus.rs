@@ -5,10 +5,9 @@
 //! on the provider directly. Every wait is bounded.
 mod prom;
 
-use gameday::demo::{DemoOptions, DemoService};
 use gameday::engine::substitute::Scope;
 use gameday::providers::{self, Context, ProviderError, Silent};
-use prom::Prometheus;
+use prom::Lab;
 use serde_json::{Map, Value, json};
 use std::io::Read;
 use std::net::TcpListener;
@@ -25,26 +24,12 @@ const ERROR_RATIO: &str = "(sum(rate(demo_http_requests_total{status=\"500\"}[10
 /// Longest a gameday run may take here.
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 
-struct Lab {
-    // Field order is drop order: Prometheus dies before the demo stops.
-    prom: Prometheus,
-    demo: DemoService,
-    _rt: tokio::runtime::Runtime,
-    dir: tempfile::TempDir,
-}
-
-/// The demo with simulated traffic, and Prometheus once it has scraped it.
 fn lab() -> Lab {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let demo = rt.block_on(gameday::demo::start_with(DemoOptions { port: None, traffic_per_s: 20 })).unwrap();
-    let prom = Prometheus::start(&demo.addr.to_string());
-    prom.wait_until("Prometheus to scrape the demo (up == 1)", Duration::from_secs(30), |p| {
-        p.value("up{job=\"demo\"}") == Some(1.0)
-    });
-    prom.wait_until("a request rate above 0", Duration::from_secs(30), |p| {
+    let lab = Lab::start();
+    lab.prom.wait_until("a request rate above 0", Duration::from_secs(30), |p| {
         p.value(REQUEST_RATE).is_some_and(|v| v > 0.0)
     });
-    Lab { prom, demo, _rt: rt, dir: tempfile::tempdir().unwrap() }
+    lab
 }
 
 fn probe(name: &str, url: &str, query: &str, tolerance: Option<Value>) -> Value {

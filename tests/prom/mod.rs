@@ -8,19 +8,47 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary, from `GAMEDAY_PROMETHEUS` or PATH; panics (the test fails,
-/// never skips) when it is not installed.
-pub fn binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("GAMEDAY_PROMETHEUS") {
+/// A Debian tool the tests need, from the environment variable `env` or
+/// PATH; panics (the test fails, never skips) when it is not installed.
+pub fn tool(name: &str, env: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
         return PathBuf::from(p);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path).map(|d| d.join("prometheus")).find(|p| p.is_file()).unwrap_or_else(|| {
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()).unwrap_or_else(|| {
         panic!(
-            "the `prometheus` binary is missing: install it (`apt-get install prometheus`, \
-             which ./scripts/test does) or point GAMEDAY_PROMETHEUS at it"
+            "the `{name}` binary is missing: install it (`apt-get install {name}`, \
+             which ./scripts/test does) or point {env} at it"
         )
     })
+}
+
+/// The Prometheus binary (`GAMEDAY_PROMETHEUS` or PATH).
+pub fn binary() -> PathBuf {
+    tool("prometheus", "GAMEDAY_PROMETHEUS")
+}
+
+/// The demo with simulated traffic and a Prometheus that has scraped it
+/// (`up == 1`), with a scratch directory for the test's files.
+pub struct Lab {
+    // Field order is drop order: Prometheus dies before the demo stops.
+    pub prom: Prometheus,
+    pub demo: gameday::demo::DemoService,
+    _rt: tokio::runtime::Runtime,
+    pub dir: tempfile::TempDir,
+}
+
+impl Lab {
+    pub fn start() -> Lab {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let options = gameday::demo::DemoOptions { port: None, traffic_per_s: 20 };
+        let demo = rt.block_on(gameday::demo::start_with(options)).unwrap();
+        let prom = Prometheus::start(&demo.addr.to_string());
+        prom.wait_until("Prometheus to scrape the demo (up == 1)", Duration::from_secs(30), |p| {
+            p.value("up{job=\"demo\"}") == Some(1.0)
+        });
+        Lab { prom, demo, _rt: rt, dir: tempfile::tempdir().unwrap() }
+    }
 }
 
 /// A free port on 127.0.0.1 (free when asked; the race is accepted in tests).
