@@ -175,13 +175,14 @@ pub type OpenedSession = (PathBuf, Arc<Recorder>, Option<tokio::task::JoinHandle
 /// A new session directory with its event log, recorder and frozen experiment.
 pub fn open_session(
     root: Option<&Path>,
-    prepared: &Prepared,
-    loaded: &Loaded,
+    prepared: &mut Prepared,
+    source: &Frozen,
     mode: &str,
     durability: Durability,
 ) -> Result<OpenedSession, String> {
     let opened = create_session(root, prepared, durability)?;
-    start_session(&opened.0, &opened.1, prepared, &Frozen::of(loaded), mode)?;
+    let journal_copy = std::mem::take(&mut prepared.journal_copy);
+    start_session(&opened.0, &opened.1, prepared, journal_copy, source, mode)?;
     Ok(opened)
 }
 
@@ -196,6 +197,12 @@ pub struct Frozen {
 impl Frozen {
     pub fn of(loaded: &Loaded) -> Self {
         Self { doc: loaded.doc.clone(), origin: loaded.origin.clone(), hash: loaded.source_hash.clone() }
+    }
+
+    /// [`Frozen::of`], taking the document out of `loaded` rather than
+    /// copying it (a headless run needs it nowhere else).
+    pub fn take(loaded: &mut Loaded) -> Self {
+        Self { doc: std::mem::take(&mut loaded.doc), origin: loaded.origin.clone(), hash: loaded.source_hash.clone() }
     }
 }
 
@@ -255,6 +262,7 @@ pub fn start_session(
     dir: &Path,
     rec: &Recorder,
     prepared: &Prepared,
+    journal_copy: Value,
     source: &Frozen,
     mode: &str,
 ) -> Result<(), String> {
@@ -264,15 +272,22 @@ pub fn start_session(
     // merged in, so it stands alone), written as JSON — valid YAML too —
     // with every secret value replaced by the mask as a whole string, so it
     // always parses again. `resume` knows a masked inline secret by it.
+    // Without secrets it is written as it is (no second copy in memory).
     let masker = crate::session::recorder::Masker::new(prepared.secret_values.clone());
-    let masked = masker.mask(&source.doc);
-    if holds_secret(&masker, &masked) {
-        return Err(format!("refusing to write {}: the copy would still hold a secret value", path.display()));
-    }
-    let frozen = serde_json::to_vec_pretty(&masked).map_err(|e| e.to_string())?;
-    session::dir::write_atomic(&path, &frozen).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let masked;
+    let frozen = if masker.is_empty() {
+        &source.doc
+    } else {
+        masked = masker.mask(&source.doc);
+        if holds_secret(&masker, &masked) {
+            return Err(format!("refusing to write {}: the copy would still hold a secret value", path.display()));
+        }
+        &masked
+    };
+    session::dir::write_atomic_with(&path, |w| serde_json::to_writer_pretty(w, frozen).map_err(std::io::Error::other))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     rec.record(EventBody::SessionStarted {
-        experiment: prepared.journal_copy.clone(),
+        experiment: journal_copy,
         source: origin.to_string(),
         mode: mode.to_string(),
         platform: crate::engine::platform::platform(),
@@ -324,16 +339,18 @@ pub struct Written {
 /// printed (the console may still be on screen): the caller tells the user.
 pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<Written, String> {
     let log = dir.join(session::dir::EVENTS);
-    let events = session::read_events(&log).map_err(|e| format!("cannot read the event log: {e}"))?;
+    // Folded one event at a time and written as it is serialised: a long
+    // run's log and its journal's text are never in memory whole.
+    let (journal, read) = session::journal::project_log(&log).map_err(|e| format!("cannot read the event log: {e}"))?;
     let mut written = Written {
         reports: false,
         warnings: Vec::new(),
-        skipped: events.bad_lines.iter().map(|(n, e)| session::store::unreadable_line(&log, *n, e)).collect(),
+        skipped: read.bad_lines.iter().map(|(n, e)| session::store::unreadable_line(&log, *n, e)).collect(),
     };
-    let journal = session::journal::project(&events.events);
-    let text = session::journal::to_pretty(&journal);
-    session::dir::write_atomic(&dir.join(session::dir::JOURNAL), text.as_bytes())
+    let journal_path = dir.join(session::dir::JOURNAL);
+    session::dir::write_atomic_with(&journal_path, |w| session::journal::write_pretty(&journal, w))
         .map_err(|e| format!("cannot write the journal: {e}"))?;
+    drop(journal);
     // The reports are written with the journal, so a session is complete on disk.
     if reports {
         match crate::report::write_session_reports(dir) {
@@ -342,7 +359,7 @@ pub fn write_journal(dir: &Path, extra: Option<&Path>, reports: bool) -> Result<
         }
     }
     if let Some(p) = extra {
-        std::fs::write(p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        std::fs::copy(&journal_path, p).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
     }
     Ok(written)
 }
@@ -437,7 +454,11 @@ pub async fn run(args: RunArgs) -> u8 {
             return 1;
         }
     };
-    let prepared = match prepare(loaded.doc.clone(), &loaded.vars, &loaded.opts).await {
+    // The experiment as loaded is kept only until the session has its
+    // frozen copy; a long experiment is then in memory once (the engine's).
+    let source = Frozen::take(&mut loaded);
+    loaded.raw = String::new();
+    let mut prepared = match prepare(source.doc.clone(), &loaded.vars, &loaded.opts).await {
         Ok(p) => p,
         Err(e) => {
             line("ERROR", &e.to_string());
@@ -448,13 +469,14 @@ pub async fn run(args: RunArgs) -> u8 {
         line("WARNING", w);
     }
     let (dir, rec, notifier) =
-        match open_session(args.session_dir.as_deref(), &prepared, &loaded, "headless", Durability::Checkpoints) {
+        match open_session(args.session_dir.as_deref(), &mut prepared, &source, "headless", Durability::Checkpoints) {
             Ok(x) => x,
             Err(e) => {
                 line("ERROR", &e);
                 return 1;
             }
         };
+    drop(source);
     let title = rec.masker().mask_str(prepared.experiment.get("title").and_then(Value::as_str).unwrap_or(""));
     line("INFO", &format!("Running experiment: {title}"));
     let logger = tokio::spawn(follow(rec.subscribe()));

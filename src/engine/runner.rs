@@ -78,7 +78,7 @@ pub struct Engine {
     rec: Arc<Recorder>,
     approver: Arc<dyn Approver>,
     stop: StopHandle,
-    cache: HashMap<String, Value>,
+    cache: RefCache,
     next_run: AtomicU64,
     status: Mutex<Option<String>>,
     deviated: AtomicBool,
@@ -135,16 +135,21 @@ impl ProbeTolerance for NoProbeTolerance {
     }
 }
 
+/// Where the activity a `ref` names is: its list and position in the
+/// experiment (kept as a place, not a copy, so a long experiment is in
+/// memory once).
+type RefCache = HashMap<String, (StepList, usize)>;
+
 /// Build the `ref` cache: method first, then SSH probes (which win).
-fn build_cache(experiment: &Value) -> HashMap<String, Value> {
+fn build_cache(experiment: &Value) -> RefCache {
     let mut cache = HashMap::new();
-    let method = experiment.get("method").and_then(Value::as_array);
-    let probes = experiment.get("steady-state-hypothesis").and_then(|h| h.get("probes")).and_then(Value::as_array);
-    for a in method.into_iter().flatten().chain(probes.into_iter().flatten()) {
-        if let Some(name) = a.get("name").and_then(Value::as_str)
-            && a.get("ref").is_none()
-        {
-            cache.insert(name.to_string(), a.clone());
+    for list in [StepList::Method, StepList::Hypothesis] {
+        for (i, a) in list.get(experiment).into_iter().flatten().enumerate() {
+            if let Some(name) = a.get("name").and_then(Value::as_str)
+                && a.get("ref").is_none()
+            {
+                cache.insert(name.to_string(), (list, i));
+            }
         }
     }
     cache
@@ -1009,7 +1014,7 @@ impl Engine {
     /// questions never compete for the person's answer.
     async fn gate(&self, phase: Phase, index: usize, raw: &Value) -> Gated {
         let activity = match raw.get("ref").and_then(Value::as_str) {
-            Some(r) => match self.cache.get(r) {
+            Some(r) => match self.cache.get(r).and_then(|(list, i)| list.get(&self.experiment)?.get(*i)) {
                 Some(a) => {
                     // An SSH `ref` may carry its own tolerance.
                     let mut a = a.clone();

@@ -51,11 +51,24 @@ pub fn create(root: Option<&Path>, title: &str) -> io::Result<PathBuf> {
 
 /// Write a file atomically (temp file + rename) and fsync it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Write a file atomically from a writer (so a large file is never built in
+/// memory first): a temp file beside it, fsynced, renamed over `path`, and
+/// the directory fsynced so that the rename itself survives a crash.
+pub fn write_atomic_with(path: &Path, write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> io::Result<()> {
     use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_data()?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut out = io::BufWriter::with_capacity(64 * 1024, tmp);
+    write(&mut out)?;
+    out.flush()?;
+    let tmp = out.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    std::fs::File::open(dir)?.sync_all()
 }

@@ -267,6 +267,18 @@ pub fn project(events: &[Event]) -> Value {
     p.finish()
 }
 
+/// Fold a whole event log into the journal, one event at a time.
+pub fn project_log(path: &std::path::Path) -> std::io::Result<(Value, super::ReadOutcome)> {
+    let mut p = Projection::default();
+    let read = super::store::scan_events(path, |ev| p.apply(&ev))?;
+    Ok((p.finish(), read))
+}
+
+/// Write as Chaos Toolkit does (`indent=2`, non-ASCII kept), streamed.
+pub fn write_pretty(journal: &Value, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(out, journal).map_err(std::io::Error::other)
+}
+
 /// Serialize as Chaos Toolkit does (`indent=2`, non-ASCII kept).
 pub fn to_pretty(journal: &Value) -> String {
     serde_json::to_string_pretty(journal).unwrap_or_else(|_| "{}".into())

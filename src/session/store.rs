@@ -235,35 +235,50 @@ pub struct ReadOutcome {
 
 /// Read every event of a log.
 pub fn read_events(path: &Path) -> io::Result<ReadOutcome> {
-    let bytes = std::fs::read(path)?;
+    let mut events = Vec::new();
+    let mut out = scan_events(path, |ev| events.push(ev))?;
+    out.events = events;
+    Ok(out)
+}
+
+/// Read a log one line at a time, handing each good event to `each` and
+/// keeping none (`events` stays empty): what a reader that folds the log
+/// into something smaller (the journal, a report) uses, so a long run's log
+/// is never in memory whole.
+pub fn scan_events(path: &Path, mut each: impl FnMut(Event)) -> io::Result<ReadOutcome> {
+    use std::io::BufRead;
+    let mut reader = io::BufReader::with_capacity(64 * 1024, File::open(path)?);
     let mut out = ReadOutcome::default();
-    let mut pos = 0usize;
+    let mut line = Vec::new();
+    let mut pos = 0u64;
     let mut line_no = 0usize;
-    while pos < bytes.len() {
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
+            break;
+        }
         line_no += 1;
-        let end = bytes[pos..].iter().position(|&b| b == b'\n');
-        let (line, next, complete) = match end {
-            Some(e) => (&bytes[pos..pos + e], pos + e + 1, true),
-            None => (&bytes[pos..], bytes.len(), false),
-        };
-        match serde_json::from_slice::<Event>(line) {
+        pos += read as u64;
+        let complete = line.last() == Some(&b'\n');
+        let text = if complete { &line[..line.len() - 1] } else { &line[..] };
+        match serde_json::from_slice::<Event>(text) {
             Ok(ev) if complete => {
-                out.events.push(ev);
-                out.good_len = next as u64;
+                each(ev);
+                out.good_len = pos;
             }
             Ok(_) | Err(_) if !complete => {
-                out.torn_tail = Some(String::from_utf8_lossy(line).into_owned());
+                out.torn_tail = Some(String::from_utf8_lossy(text).into_owned());
             }
             Err(e) => {
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    out.good_len = next as u64;
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    out.good_len = pos;
                 } else {
                     out.bad_lines.push((line_no, e.to_string()));
                 }
             }
             Ok(_) => {}
         }
-        pos = next;
     }
     Ok(out)
 }
