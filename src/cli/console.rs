@@ -101,7 +101,7 @@ pub async fn run(mut args: RunArgs) -> u8 {
         let source = super::run::Frozen::of(&loaded);
         let prepared = prepared.clone();
         Box::new(move || {
-            start_session(&dir, &rec, &prepared, prepared.journal_copy.clone(), &source, "console")?;
+            start_session(&dir, &rec, &prepared, prepared.journal_copy.clone(), source, "console")?;
             for w in &prepared.warnings {
                 rec.record_or_flag(EventBody::Warning { message: w.clone() });
             }

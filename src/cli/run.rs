@@ -176,7 +176,7 @@ pub type OpenedSession = (PathBuf, Arc<Recorder>, Option<tokio::task::JoinHandle
 pub fn open_session(
     root: Option<&Path>,
     prepared: &mut Prepared,
-    source: &Frozen,
+    source: Frozen,
     mode: &str,
     durability: Durability,
 ) -> Result<OpenedSession, String> {
@@ -263,10 +263,9 @@ pub fn start_session(
     rec: &Recorder,
     prepared: &Prepared,
     journal_copy: Value,
-    source: &Frozen,
+    source: Frozen,
     mode: &str,
 ) -> Result<(), String> {
-    let origin = source.origin.as_str();
     let path = dir.join(session::dir::EXPERIMENT);
     // The frozen copy is the document as loaded (a playbook's `experiment:`
     // merged in, so it stands alone), written as JSON — valid YAML too —
@@ -286,16 +285,20 @@ pub fn start_session(
     };
     session::dir::write_atomic_with(&path, |w| serde_json::to_writer_pretty(w, frozen).map_err(std::io::Error::other))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // Gone before the event is built: a long experiment is not in memory
+    // three times over.
+    let Frozen { doc, origin, hash } = source;
+    drop(doc);
     rec.record(EventBody::SessionStarted {
         experiment: journal_copy,
-        source: origin.to_string(),
+        source: origin,
         mode: mode.to_string(),
         platform: crate::engine::platform::platform(),
         node: crate::engine::platform::node(),
         facilitator: None,
         argv: std::env::args().collect(),
         cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
-        source_sha256: Some(source.hash.clone()),
+        source_sha256: Some(hash),
     })
     .map_err(|e| format!("cannot write the event log: {e}"))?;
     Ok(())
@@ -469,14 +472,13 @@ pub async fn run(args: RunArgs) -> u8 {
         line("WARNING", w);
     }
     let (dir, rec, notifier) =
-        match open_session(args.session_dir.as_deref(), &mut prepared, &source, "headless", Durability::Checkpoints) {
+        match open_session(args.session_dir.as_deref(), &mut prepared, source, "headless", Durability::Checkpoints) {
             Ok(x) => x,
             Err(e) => {
                 line("ERROR", &e);
                 return 1;
             }
         };
-    drop(source);
     let title = rec.masker().mask_str(prepared.experiment.get("title").and_then(Value::as_str).unwrap_or(""));
     line("INFO", &format!("Running experiment: {title}"));
     let logger = tokio::spawn(follow(rec.subscribe()));
