@@ -255,6 +255,40 @@ fn headless_run_kills_an_orphaned_daemon_and_passes_clean_activities() {
     assert_nothing_left(&m);
 }
 
+/// An orphaned daemon while a background step runs: the reaper then has a
+/// child (the background step's root), which must not hide the orphan. The
+/// check comes right after the activity, from the next one, while the run
+/// (and so the spawner) still goes on: the orphan must already be gone.
+#[test]
+fn an_orphan_is_killed_even_while_a_background_step_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker("daemonbg");
+    let _guard = MarkerGuard(m.clone());
+    let background = json!({"type": "action", "name": "background", "background": true,
+        "provider": {"type": "process", "path": "sleep", "arguments": "3", "timeout": 20}});
+    // Its parent lingers long enough for the daemon to be seen in the
+    // family; then the daemon, in a session of its own, is the spawner's
+    // orphan when the activity ends and the group is empty. (An orphan
+    // whose parents all die before it is ever seen cannot be told apart
+    // from the background step's while that one runs; see `Family::kill`.)
+    let daemon = format!("(setsid sh -c 'sleep 300; : {m}' > /dev/null 2>&1 < /dev/null & sleep 0.5) ; exit 0");
+    // `[g]` so the pattern does not match the checking shell itself.
+    let look = format!("if pgrep -f '[{}]{}' > /dev/null; then echo LEFT; else echo GONE; fi", &m[..1], &m[1..]);
+    let doc = experiment(vec![
+        background,
+        json!({"type": "action", "name": "daemonizer",
+            "provider": {"type": "process", "path": "sh", "arguments": ["-c", daemon], "timeout": 10}}),
+        json!({"type": "action", "name": "look", "provider": {"type": "process", "path": "sh", "arguments": ["-c", look]}}),
+    ]);
+    let j = run_binary_headless(dir.path(), &doc, &[]);
+    let look = j["run"].as_array().unwrap().iter().find(|r| r["activity"]["name"] == "look").unwrap();
+    assert_eq!(
+        look["output"]["stdout"], "GONE\n",
+        "the orphan outlived its activity while a background step ran: {j:#}"
+    );
+    assert_nothing_left(&m);
+}
+
 /// A python activity (through the real bridge and a real interpreter) whose
 /// driver starts a daemon that leaves the group and returns at once: the
 /// daemon goes with the activity, as it does for process activities.

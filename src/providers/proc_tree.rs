@@ -72,17 +72,17 @@ fn snapshot() -> Vec<Stat> {
         .collect()
 }
 
-/// Whether process `proc_dir` (`/proc/self`, `/proc/<pid>`) has no child
-/// process at all, living or zombie, read from its `task/*/children`;
+/// Whether every child of process `proc_dir` (`/proc/self`, `/proc/<pid>`),
+/// living or zombie, read from its `task/*/children`, is one of `roots`;
 /// `None` when the kernel does not offer those files (then only a full
 /// scan can tell).
-fn no_children(proc_dir: &std::path::Path) -> Option<bool> {
+fn children_all_in(proc_dir: &std::path::Path, roots: &HashSet<i32>) -> Option<bool> {
     use std::io::Read;
     let mut buf = String::new();
     for task in std::fs::read_dir(proc_dir.join("task")).ok()?.flatten() {
         buf.clear();
         std::fs::File::open(task.path().join("children")).ok()?.read_to_string(&mut buf).ok()?;
-        if !buf.trim().is_empty() {
+        if buf.split_ascii_whitespace().any(|pid| pid.parse().map_or(true, |pid: i32| !roots.contains(&pid))) {
             return Some(false);
         }
     }
@@ -144,10 +144,17 @@ impl Reaper {
         }
     }
 
-    fn childless(self) -> Option<bool> {
+    /// Whether its only children are the roots of other live families
+    /// (the Python worker, a background step): then none is an orphan of
+    /// family `pgid`.
+    fn only_other_roots(self, pgid: i32) -> Option<bool> {
+        let mut roots = LIVE_ROOTS.lock().map(|r| r.clone()).unwrap_or_default();
+        roots.remove(&pgid);
         match self {
-            Reaper::Gameday => no_children(std::path::Path::new("/proc/self")),
-            Reaper::Spawner { pid, .. } => no_children(&std::path::Path::new("/proc").join(pid.to_string())),
+            Reaper::Gameday => children_all_in(std::path::Path::new("/proc/self"), &roots),
+            Reaper::Spawner { pid, .. } => {
+                children_all_in(&std::path::Path::new("/proc").join(pid.to_string()), &roots)
+            }
         }
     }
 }
@@ -191,12 +198,22 @@ pub struct Family {
 /// How many families are alive now (see [`Family::kill`]).
 static LIVE_FAMILIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// The roots (group leaders) of the families alive now: a reaper's child
+/// that is one of them is not somebody's orphan.
+static LIVE_ROOTS: std::sync::LazyLock<std::sync::Mutex<HashSet<i32>>> =
+    std::sync::LazyLock::new(|| std::sync::Mutex::new(HashSet::new()));
+
 impl Family {
     /// The family of the root process `pgid` (which leads its own group),
     /// whose orphans go to `reaper`.
     pub fn new(pgid: u32, reaper: Reaper) -> Self {
         LIVE_FAMILIES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let pgid = i32::try_from(pgid).unwrap_or(0);
+        if pgid > 0
+            && let Ok(mut roots) = LIVE_ROOTS.lock()
+        {
+            roots.insert(pgid);
+        }
         // The root was just started and has had no time to fork: only its
         // start time is worth reading now (the tracking loop sees the rest).
         let root_start = if cfg!(target_os = "linux") && pgid > 0 {
@@ -222,13 +239,15 @@ impl Family {
 
     /// Whether the family is certainly gone, known from two small reads
     /// instead of a scan of every process: the group is empty and its
-    /// reaper (gameday or the spawner) has no child at all. A live
+    /// reaper (gameday or the spawner) has no child but the roots of other
+    /// live families (so a background step or the Python worker does not
+    /// force a scan on every other activity). A live
     /// descendant outside the group would have a dead parent somewhere
     /// above it, so it would now be the reaper's child (the reaper being a
     /// subreaper). This is the common case: an activity that ended on its
     /// own and left nothing behind.
     pub fn nothing_left(&self) -> bool {
-        self.reaper.adopts_orphans() && group_empty(self.pgid) && self.reaper.childless() == Some(true)
+        self.reaper.adopts_orphans() && group_empty(self.pgid) && self.reaper.only_other_roots(self.pgid) == Some(true)
     }
 
     /// Kill the whole family (see [`kill_family`]). A descendant that left
@@ -250,6 +269,9 @@ impl Family {
 impl Drop for Family {
     fn drop(&mut self) {
         LIVE_FAMILIES.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut roots) = LIVE_ROOTS.lock() {
+            roots.remove(&self.pgid);
+        }
     }
 }
 
