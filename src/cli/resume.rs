@@ -55,7 +55,8 @@ fn find(args: &ResumeArgs) -> Result<PathBuf, String> {
 /// Run the subcommand; returns the exit code.
 pub async fn resume(args: ResumeArgs) -> u8 {
     if !args.headless
-        && let Err(c) = require_terminal()
+        && let Err(c) =
+            require_terminal("resuming in the console needs a terminal; use --headless to resume without one")
     {
         return c;
     }

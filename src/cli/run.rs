@@ -423,6 +423,10 @@ pub async fn run(args: RunArgs) -> u8 {
     if !headless {
         return super::console::run(args).await;
     }
+    // The subcommand's own flags, over the top-level ones.
+    if args.quiet || args.verbose {
+        super::headless_log::set_verbosity(args.quiet, args.verbose);
+    }
     let mut loaded = match load_for_run(&args, true).await {
         Ok(l) => l,
         Err(code) => return code,
@@ -486,5 +490,20 @@ pub async fn run(args: RunArgs) -> u8 {
         line("ERROR", &e);
         return 1;
     }
+    if let Some(path) = &args.junit
+        && let Err(e) = write_junit(&dir, path)
+    {
+        line("ERROR", &e);
+        return 1;
+    }
     outcome.exit_code()
+}
+
+/// `--junit FILE`: the session as JUnit XML, written whole or not at all.
+pub fn write_junit(session: &Path, path: &Path) -> Result<(), String> {
+    let built = crate::report::build(crate::report::input::read(session)?, false);
+    let xml = crate::report::junit::render(&built)?;
+    session::dir::write_atomic(path, xml.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    line("INFO", &format!("JUnit XML written to {}", path.display()));
+    Ok(())
 }
