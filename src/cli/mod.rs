@@ -1,6 +1,7 @@
 //! Command line: one file per subcommand.
 pub mod args;
 pub mod backlog;
+pub mod blackout;
 pub mod chaos;
 pub mod completions;
 pub mod console;

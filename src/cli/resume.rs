@@ -209,6 +209,8 @@ async fn load_source(
                 "WARNING",
                 &format!("{} changed since the session started; resuming from the session's frozen copy", a.source),
             ),
+            // Said already; the frozen copy would meet the same window.
+            Err(code) if code == super::blackout::EXIT_BLACKOUT => return Err(code),
             Err(_) => {
                 line("WARNING", &format!("{} cannot be loaded; resuming from the session's frozen copy", a.source))
             }

@@ -137,6 +137,20 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
             }
         }
     }
+    // Blackout windows: a headless run does not start; the console starts
+    // with the window at its readiness gate.
+    let blackout = match super::blackout::in_force(&loaded.doc, &loaded.origin, chrono::Utc::now()) {
+        Ok(None) => None,
+        Ok(Some(message)) if headless => {
+            line("ERROR", &format!("{message}; the run does not start (exit {})", super::blackout::EXIT_BLACKOUT));
+            return Err(super::blackout::EXIT_BLACKOUT);
+        }
+        Ok(Some(message)) => Some(message),
+        Err(e) => {
+            line("ERROR", &e);
+            return Err(1);
+        }
+    };
     let (rollback_strategy, hypothesis_strategy) = strategies(&loaded.doc, args, &globals.settings).map_err(|e| {
         line("ERROR", &e);
         1
@@ -156,6 +170,7 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         headless,
         lost_secrets: Vec::new(),
         globals,
+        blackout,
     };
     let source_hash = source_hash(&loaded.doc);
     Ok(Loaded { origin: loaded.origin, doc: loaded.doc, raw: loaded.raw, source_hash, vars, opts })
