@@ -5,7 +5,13 @@ use std::path::PathBuf;
 
 /// A terminal console for chaos-engineering Game Days.
 #[derive(Debug, Parser)]
-#[command(name = "gameday", version = crate::cli::args::VERSION, about)]
+#[command(
+    name = "gameday",
+    version = crate::cli::args::VERSION,
+    about,
+    after_help = "Examples, environment variables, exit codes and key actions: gameday --help",
+    after_long_help = crate::cli::help::top_after_long_help()
+)]
 pub struct Cli {
     #[command(flatten)]
     pub top: TopLevel,
@@ -17,9 +23,12 @@ pub struct Cli {
 /// subcommand, as with `chaos`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct TopLevel {
-    /// Accepted for chaos compatibility (gameday has no debug-level lines).
+    /// Headless runs: DEBUG lines too (each activity's outcome, duration and value).
     #[arg(long)]
     pub verbose: bool,
+    /// Headless runs: warnings and errors only on the terminal.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Accepted for chaos compatibility: gameday never checks for newer versions.
     #[arg(long)]
     pub no_version_check: bool,
@@ -136,7 +145,7 @@ pub enum Command {
     /// Start the built-in demo service and open the demo Game Day against it.
     Demo(DemoArgs),
     /// List sessions, newest first, with their verdicts.
-    Sessions,
+    Sessions(crate::cli::sessions::SessionsArgs),
     /// Write a report of sessions or Chaos Toolkit journals (Markdown, HTML, JSON).
     Report(crate::cli::report::ReportArgs),
     /// Create a playbook from a template.
@@ -149,6 +158,10 @@ pub enum Command {
     Backlog(BacklogArgs),
     /// Follow a running session live, read-only (for observers, e.g. over SSH).
     Watch(crate::cli::watch::WatchArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(crate::cli::completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a folder.
+    Man(crate::cli::completions::ManArgs),
     /// Chaos Toolkit's `chaos` command line (`run`, `validate`, `info`), for
     /// scripts written for it; a link named `chaos` to gameday does the same.
     Chaos(ChaosCli),
@@ -194,6 +207,7 @@ pub struct ResumeArgs {
 
 /// `gameday run`.
 #[derive(Debug, Args, Clone)]
+#[command(after_long_help = crate::cli::help::run_after_long_help())]
 pub struct RunArgs {
     /// Experiment or playbook: a .json/.yaml/.yml file or an http(s) URL.
     pub source: String,
@@ -249,6 +263,16 @@ pub struct RunArgs {
     /// is written as always; `gameday report SESSION` makes them later).
     #[arg(long)]
     pub no_report: bool,
+    /// Write JUnit XML here when the run ends: one test case per activity and
+    /// per steady-state probe, the run's verdict as the suite's.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Headless: warnings and errors only on the terminal.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Headless: DEBUG lines too (each activity's outcome, duration and value).
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// `gameday validate`.
@@ -269,6 +293,10 @@ pub struct ValidateArgs {
     /// Do not check TLS certificates when loading from an https URL.
     #[arg(long)]
     pub no_verify_tls: bool,
+    /// Print a JSON array on stdout, one object per file (path, kind, valid,
+    /// errors with line and column, warnings), instead of log lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A `--var` that parses, or a usage error (exit 2), as with `chaos run`.

@@ -16,7 +16,9 @@ pub async fn backlog(args: BacklogArgs) -> u8 {
             return 1;
         }
     };
-    if let Err(c) = require_terminal() {
+    if let Err(c) = require_terminal(
+        "the Backlog screen needs a terminal; the backlog is a YAML file, readable and editable as it is",
+    ) {
         return c;
     }
     let dir = args.file.parent().map(Path::to_path_buf).unwrap_or_default();

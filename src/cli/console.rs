@@ -36,14 +36,18 @@ pub fn console_config() -> Result<ConsoleConfig, u8> {
     Ok(ConsoleConfig { keymap, author, python: config.python })
 }
 
-/// Refuse to start without a terminal.
-pub fn require_terminal() -> Result<(), u8> {
+/// Refuse to start a screen without a terminal (a usage error, exit 2);
+/// `why` says what needs one and what to use instead, where there is something.
+pub fn require_terminal(why: &str) -> Result<(), u8> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        line("ERROR", "the console needs a terminal; use --headless to run without one");
+        line("ERROR", why);
         return Err(2);
     }
     Ok(())
 }
+
+/// What `gameday run` says without a terminal.
+pub const RUN_NEEDS_TERMINAL: &str = "the console needs a terminal; use --headless to run without one";
 
 /// In the console, rollbacks are offered after a STOP unless told otherwise.
 pub fn console_defaults(args: &RunArgs, loaded: &mut Loaded, author: &str) {
@@ -57,7 +61,7 @@ pub fn console_defaults(args: &RunArgs, loaded: &mut Loaded, author: &str) {
 
 /// Run the console; returns the exit code (as `chaos run` would).
 pub async fn run(mut args: RunArgs) -> u8 {
-    if let Err(c) = require_terminal() {
+    if let Err(c) = require_terminal(RUN_NEEDS_TERMINAL) {
         return c;
     }
     let cfg = match console_config() {

@@ -60,6 +60,9 @@ pub async fn demo(args: DemoArgs) -> u8 {
         python: None,
         session_dir: None,
         no_report: false,
+        junit: None,
+        quiet: false,
+        verbose: false,
     };
     if args.headless {
         line("INFO", &format!("demo service on {}", svc.base_url()));

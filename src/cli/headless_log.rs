@@ -19,6 +19,49 @@ pub struct LogSetup {
 
 static SETUP: std::sync::OnceLock<LogSetup> = std::sync::OnceLock::new();
 
+/// How much a headless run tells on the terminal (`--quiet`, `--verbose`).
+/// The log file gets what its own level says, whatever this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Warnings and errors only.
+    Quiet,
+    /// Progress lines (INFO) too: chaos's default.
+    Normal,
+    /// DEBUG lines too: each activity's outcome, duration and value.
+    Verbose,
+}
+
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+/// Set what the terminal is told (`--quiet` wins over `--verbose`).
+pub fn set_verbosity(quiet: bool, verbose: bool) {
+    let v = if quiet {
+        Verbosity::Quiet
+    } else if verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    VERBOSITY.store(v as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn verbosity() -> Verbosity {
+    match VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        1 => Verbosity::Normal,
+        _ => Verbosity::Verbose,
+    }
+}
+
+/// Whether a line of this level reaches the terminal.
+fn shown(level: &str) -> bool {
+    match level {
+        "DEBUG" => verbosity() >= Verbosity::Verbose,
+        "INFO" => verbosity() >= Verbosity::Normal,
+        _ => true,
+    }
+}
+
 /// Install the log set-up (the first call wins).
 pub fn configure(setup: LogSetup) {
     let _ = SETUP.set(setup);
@@ -59,6 +102,7 @@ pub fn line(level: &str, msg: &str) {
     let safe = crate::term_text::terminal_safe(msg);
     let setup = SETUP.get();
     match setup.filter(|s| s.json) {
+        _ if !shown(level) => {}
         Some(s) => {
             let _ = writeln!(std::io::stderr(), "{}", json_line(s, level, &safe, &now));
         }
@@ -102,7 +146,17 @@ pub async fn follow(mut rx: UnboundedReceiver<Update>) {
                 let during = if phase == Phase::During { " (continuous check)" } else { "" };
                 line("INFO", &format!("{}: {name}{bg}{during}", kind_word(&activity)));
             }
-            EventBody::ActivityFinished { status, exception, tolerance_met, .. } => {
+            EventBody::ActivityFinished { status, exception, tolerance_met, duration, output, .. } => {
+                if verbosity() >= Verbosity::Verbose {
+                    let value = if output.is_null() {
+                        String::new()
+                    } else {
+                        let v = crate::engine::safety::concise(&output).to_string();
+                        format!(", value: {}", crate::report::text::truncate(&v, 300))
+                    };
+                    let shown = status.as_deref().unwrap_or("interrupted");
+                    line("DEBUG", &format!("  => {shown} in {duration:.3} s{value}"));
+                }
                 if status.as_deref() == Some("failed") {
                     let msg = exception
                         .and_then(|x| x.last().cloned())

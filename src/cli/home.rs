@@ -5,24 +5,12 @@ use crate::session::catalog;
 use crate::tui::home::{Choice, Home, run_home};
 use crate::tui::theme::Theme;
 
-/// `gameday sessions`: a plain list for scripts and people.
-pub fn list_sessions_cmd() -> u8 {
-    let sessions = catalog::default_sessions();
-    if sessions.is_empty() {
-        println!("No sessions yet under {}.", crate::session::dir::sessions_root().display());
-        return 0;
-    }
-    for s in sessions {
-        let line = format!("{:<12} {}  {}  {}", s.verdict, s.started, s.title, s.dir.display());
-        println!("{}", crate::term_text::terminal_safe(&line));
-    }
-    0
-}
-
 /// The Home screen, then whatever was chosen. The Plan and backlog screens
 /// come back to Home when closed; a run, the demo or a resume end here.
 pub async fn home() -> u8 {
-    if let Err(c) = require_terminal() {
+    if let Err(c) =
+        require_terminal("the Home screen needs a terminal; `gameday --help` lists the commands that need none")
+    {
         return c;
     }
     let mut back_to: Option<std::path::PathBuf> = None;

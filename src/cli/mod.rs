@@ -1,18 +1,23 @@
 //! Command line: one file per subcommand.
 pub mod args;
 pub mod backlog;
+pub mod blackout;
 pub mod chaos;
+pub mod completions;
 pub mod console;
 pub mod day;
 pub mod demo;
 pub mod export;
 pub mod headless_log;
+pub mod help;
 pub mod home;
 pub mod init;
 pub mod plan;
 pub mod report;
 pub mod resume;
 pub mod run;
+pub mod session_arg;
+pub mod sessions;
 pub mod validate;
 pub mod watch;
 
@@ -26,6 +31,7 @@ pub fn main() -> ExitCode {
     if let Err(code) = chaos::apply_top_level(&top, as_chaos) {
         return ExitCode::from(code);
     }
+    headless_log::set_verbosity(top.quiet, top.verbose);
     let cli = args::Cli { top, command };
     // A headless run awaits everything it does (activities, the log
     // printer, the signal watchers; long blocking work goes to spawn_blocking),
@@ -54,7 +60,9 @@ pub fn main() -> ExitCode {
             Some(args::Command::Validate(a)) => validate::validate(a).await,
             Some(args::Command::Resume(a)) => resume::resume(a).await,
             Some(args::Command::Demo(a)) => demo::demo(a).await,
-            Some(args::Command::Sessions) => home::list_sessions_cmd(),
+            Some(args::Command::Sessions(a)) => sessions::sessions(a),
+            Some(args::Command::Completions(a)) => completions::completions(a),
+            Some(args::Command::Man(a)) => completions::man(a),
             Some(args::Command::Report(a)) => report::report(a).await,
             Some(args::Command::Init(a)) => init::init(a).await,
             Some(args::Command::Watch(a)) => watch::watch(a).await,

@@ -27,7 +27,10 @@ pub async fn plan(args: PlanArgs) -> u8 {
             return 1;
         }
     };
-    if let Err(c) = require_terminal() {
+    if let Err(c) = require_terminal(
+        "the Plan screen needs a terminal; `gameday validate FILE` checks a playbook without one \
+         (`--json` for scripts)",
+    ) {
         return c;
     }
     let dir = args.file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();

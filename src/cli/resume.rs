@@ -55,7 +55,8 @@ fn find(args: &ResumeArgs) -> Result<PathBuf, String> {
 /// Run the subcommand; returns the exit code.
 pub async fn resume(args: ResumeArgs) -> u8 {
     if !args.headless
-        && let Err(c) = require_terminal()
+        && let Err(c) =
+            require_terminal("resuming in the console needs a terminal; use --headless to resume without one")
     {
         return c;
     }
@@ -208,6 +209,8 @@ async fn load_source(
                 "WARNING",
                 &format!("{} changed since the session started; resuming from the session's frozen copy", a.source),
             ),
+            // Said already; the frozen copy would meet the same window.
+            Err(code) if code == super::blackout::EXIT_BLACKOUT => return Err(code),
             Err(_) => {
                 line("WARNING", &format!("{} cannot be loaded; resuming from the session's frozen copy", a.source))
             }

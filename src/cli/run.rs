@@ -137,6 +137,20 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
             }
         }
     }
+    // Blackout windows: a headless run does not start; the console starts
+    // with the window at its readiness gate.
+    let blackout = match super::blackout::in_force(&loaded.doc, &loaded.origin, chrono::Utc::now()) {
+        Ok(None) => None,
+        Ok(Some(message)) if headless => {
+            line("ERROR", &format!("{message}; the run does not start (exit {})", super::blackout::EXIT_BLACKOUT));
+            return Err(super::blackout::EXIT_BLACKOUT);
+        }
+        Ok(Some(message)) => Some(message),
+        Err(e) => {
+            line("ERROR", &e);
+            return Err(1);
+        }
+    };
     let (rollback_strategy, hypothesis_strategy) = strategies(&loaded.doc, args, &globals.settings).map_err(|e| {
         line("ERROR", &e);
         1
@@ -156,6 +170,7 @@ pub async fn load_for_run(args: &RunArgs, headless: bool) -> Result<Loaded, u8> 
         headless,
         lost_secrets: Vec::new(),
         globals,
+        blackout,
     };
     let source_hash = source_hash(&loaded.doc);
     Ok(Loaded { origin: loaded.origin, doc: loaded.doc, raw: loaded.raw, source_hash, vars, opts })
@@ -443,6 +458,10 @@ pub async fn run(args: RunArgs) -> u8 {
     if !headless {
         return super::console::run(args).await;
     }
+    // The subcommand's own flags, over the top-level ones.
+    if args.quiet || args.verbose {
+        super::headless_log::set_verbosity(args.quiet, args.verbose);
+    }
     let mut loaded = match load_for_run(&args, true).await {
         Ok(l) => l,
         Err(code) => return code,
@@ -510,5 +529,20 @@ pub async fn run(args: RunArgs) -> u8 {
         line("ERROR", &e);
         return 1;
     }
+    if let Some(path) = &args.junit
+        && let Err(e) = write_junit(&dir, path)
+    {
+        line("ERROR", &e);
+        return 1;
+    }
     outcome.exit_code()
+}
+
+/// `--junit FILE`: the session as JUnit XML, written whole or not at all.
+pub fn write_junit(session: &Path, path: &Path) -> Result<(), String> {
+    let built = crate::report::build(crate::report::input::read(session)?, false);
+    let xml = crate::report::junit::render(&built)?;
+    session::dir::write_atomic(path, xml.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    line("INFO", &format!("JUnit XML written to {}", path.display()));
+    Ok(())
 }

@@ -38,6 +38,9 @@ pub struct WatchArgs {
     /// session's events.jsonl) until the session ends: for scripts.
     #[arg(long)]
     pub follow_json: bool,
+    /// With --follow-lines: JSON Lines instead of text (the same as --follow-json).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How long to wait for a new session's first event.
@@ -52,8 +55,8 @@ pub async fn watch(args: WatchArgs) -> u8 {
             return 2;
         }
     };
-    if args.follow_lines || args.follow_json {
-        let format = if args.follow_json { LineFormat::Json } else { LineFormat::Human };
+    if args.follow_lines || args.follow_json || args.json {
+        let format = if args.follow_json || args.json { LineFormat::Json } else { LineFormat::Human };
         return follow_lines(&dir, args.participant, format).await;
     }
     full_screen(&dir, &args).await

@@ -140,6 +140,9 @@ pub struct RunOptions {
     pub lost_secrets: Vec<(String, String)>,
     /// Controls from the settings file and `--control-file`, and the settings.
     pub globals: super::controls::Globals,
+    /// A blackout window in force when the run started, in words: the
+    /// readiness gate lists it as missing, so starting needs an override.
+    pub blackout: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -156,6 +159,7 @@ impl Default for RunOptions {
             headless: true,
             lost_secrets: Vec::new(),
             globals: Default::default(),
+            blackout: None,
         }
     }
 }

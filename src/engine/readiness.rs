@@ -34,6 +34,21 @@ pub struct Item {
     pub detail: String,
 }
 
+/// The id of the readiness item that says a blackout window is in force.
+pub const BLACKOUT_ID: &str = "blackout";
+
+/// The item for a blackout window in force: never ok, so only an override
+/// (with its reason, recorded) starts the run.
+pub fn blackout_item(message: &str) -> Item {
+    Item {
+        id: BLACKOUT_ID.into(),
+        label: "Outside blackout windows".into(),
+        kind: ItemKind::Plan,
+        ok: false,
+        detail: message.to_string(),
+    }
+}
+
 /// Is this document a Game Day playbook (rather than a plain experiment)?
 pub fn is_playbook(doc: &Value) -> bool {
     doc.get("gameday").is_some()

@@ -463,7 +463,8 @@ impl Engine {
         }
         let _ = self.controls.set(controls);
         let mut halted = Ok(());
-        if super::readiness::is_playbook(&self.experiment) && !self.history.readiness_done {
+        let gate = super::readiness::is_playbook(&self.experiment) || self.opts.blackout.is_some();
+        if gate && !self.history.readiness_done {
             halted = self.readiness().await;
         }
         if halted.is_ok() {
@@ -543,7 +544,11 @@ impl Engine {
     async fn readiness(self: &Arc<Self>) -> Result<(), Halt> {
         use super::readiness::{apply_prior_ticks, missing, plan_items, run_checks};
         self.record(EventBody::PhaseChanged { phase: Phase::Readiness });
-        let mut items = plan_items(&self.experiment);
+        let mut items =
+            if super::readiness::is_playbook(&self.experiment) { plan_items(&self.experiment) } else { Vec::new() };
+        if let Some(message) = &self.opts.blackout {
+            items.insert(0, super::readiness::blackout_item(message));
+        }
         // Ticks from the plan are recorded as ticks by the person who made
         // them, so the event log says who vouched for each item and when.
         let ticks = self.prior_ticks.get().map(Vec::as_slice).unwrap_or_default();

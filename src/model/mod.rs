@@ -2,6 +2,7 @@
 //! wrote (including ones we do not know) survives into the journal untouched.
 pub mod activity;
 pub mod backlog;
+pub mod blackout;
 pub mod duration;
 pub mod playbook;
 pub mod vars;

@@ -45,6 +45,7 @@ pub const PLAN_KEYS: &[&str] = &[
     "on_stop",
     "notify",
     "experiment",
+    "blackout",
 ];
 
 /// True when the document is a playbook (it has a top-level `gameday` key).
@@ -188,6 +189,8 @@ pub struct Playbook {
     pub notify: Option<Value>,
     /// `experiment:` as written (relative to the playbook's folder).
     pub experiment: Option<String>,
+    /// When this Game Day must not run (see [`crate::model::blackout`]).
+    pub blackout: Vec<crate::model::blackout::Window>,
     manual: Vec<ManualStep>,
 }
 
@@ -240,6 +243,7 @@ impl Playbook {
             on_stop: on_stop(root)?,
             notify: notify(root)?,
             experiment,
+            blackout: crate::model::blackout::parse(root.get("blackout"), "/blackout")?,
             manual,
         })
     }

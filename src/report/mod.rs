@@ -15,6 +15,7 @@ pub mod events_in;
 pub mod input;
 pub mod journal_in;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod obs_line;

@@ -1,5 +1,6 @@
 //! The config file (`config.yaml` in the platform config dir, or
-//! `$GAMEDAY_CONFIG`): facilitator name, Python interpreter, key bindings.
+//! `$GAMEDAY_CONFIG`): facilitator name, Python interpreter, key bindings,
+//! blackout windows.
 //! Layers: built-in defaults < config file < command-line flags.
 use super::keymap::{Action, Keymap};
 use serde::Deserialize;
@@ -16,6 +17,11 @@ pub struct ConfigFile {
     /// Key bindings: action name → list of keys.
     #[serde(default)]
     pub keys: BTreeMap<Action, Vec<String>>,
+    /// Blackout windows for every run (as written; read into `blackout_windows`).
+    #[serde(default)]
+    pub blackout: Option<serde_json::Value>,
+    #[serde(skip)]
+    pub blackout_windows: Vec<crate::model::blackout::Window>,
 }
 
 /// Where the config file is looked for.
@@ -37,11 +43,22 @@ pub fn load() -> Result<ConfigFile, String> {
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     let origin = path.display().to_string();
-    let doc = crate::load::parse_document(&origin, &text, crate::load::Format::Yaml).map_err(|e| e.to_string())?;
+    // An empty file (or one of comments only) is an empty config.
+    let doc = match crate::load::parse_document(&origin, &text, crate::load::Format::Yaml) {
+        Ok(doc) => doc,
+        Err(crate::load::LoadError::Empty(_)) => return Ok(ConfigFile::default()),
+        Err(e) => return Err(e.to_string()),
+    };
     if doc.is_null() {
         return Ok(ConfigFile::default());
     }
-    serde_json::from_value(doc).map_err(|e| format!("{origin}: {e}"))
+    let windows = crate::model::blackout::parse(doc.get("blackout"), "/blackout").map_err(|e| {
+        let raw = String::from_utf8_lossy(&text);
+        crate::load::validate::locate_pointer(&origin, &raw, &e.pointer, e.on_key, &e.message).to_string()
+    })?;
+    let mut config: ConfigFile = serde_json::from_value(doc).map_err(|e| format!("{origin}: {e}"))?;
+    config.blackout_windows = windows;
+    Ok(config)
 }
 
 impl ConfigFile {

@@ -104,6 +104,11 @@ impl Action {
         }
     }
 
+    /// The name the config file's `keys:` takes (`switch_author`).
+    pub fn config_name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    }
+
     /// What it does, for help and the README.
     pub fn describe(self) -> &'static str {
         match self {
@@ -318,7 +323,7 @@ impl Keymap {
 
     /// The README's key table, generated (a test compares it with the README).
     pub fn markdown_table(&self) -> String {
-        let mut out = String::from("| Keys | Action |\n|---|---|\n");
+        let mut out = String::from("| Keys | Action | Config name |\n|---|---|---|\n");
         for a in Action::ALL {
             let keys = self
                 .keys(a)
@@ -326,7 +331,7 @@ impl Keymap {
                 .map(|k| format!("`{}`", k.to_string().replace('|', "\\|")))
                 .collect::<Vec<_>>()
                 .join(" ");
-            out.push_str(&format!("| {keys} | {} |\n", a.describe()));
+            out.push_str(&format!("| {keys} | {} | `{}` |\n", a.describe(), a.config_name()));
         }
         out
     }

@@ -1,5 +1,6 @@
 //! Whole screens. `draw` picks one and returns where the STOP button is, so
 //! a mouse click there can be recognised.
+pub mod blackout;
 pub mod debrief;
 pub mod readiness;
 pub mod report;

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
     let Some(r) = &app.readiness else { return };
+    let area = super::blackout::banner(f, area, app);
     let [list_area, hint_area] = ratatui::layout::Layout::vertical([
         ratatui::layout::Constraint::Min(3),
         ratatui::layout::Constraint::Length(4),

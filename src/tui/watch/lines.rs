@@ -1,7 +1,6 @@
 //! `gameday watch --follow-lines`: one line of plain text per event
 //! (`T+00:01:02 observation  alex: the error rate rose`), for scripts, tests
 //! and terminals where a full-screen view is not wanted.
-use crate::engine::pyvalue::py_str;
 use crate::session::event::{DecisionKind, Event, EventBody};
 use crate::tui::widgets::t_plus;
 use serde_json::Value;
@@ -20,10 +19,19 @@ fn fields(body: &EventBody) -> String {
     match serde_json::to_value(body) {
         Ok(Value::Object(mut m)) => {
             m.remove("kind");
-            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}={}", py_str(v))).collect();
+            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}={}", json_text(v))).collect();
             parts.join(" ")
         }
         _ => String::new(),
+    }
+}
+
+/// A value as a line shows it: text as it is, anything else as compact
+/// JSON (which scripts can parse, unlike Python's repr).
+fn json_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -109,7 +117,7 @@ impl LineFormatter {
                 format!("'{name}' {word} after {duration:.2}s")
             }
             EventBody::SafeguardCheck { name, met, value, error } => {
-                let shown = error.clone().unwrap_or_else(|| py_str(value));
+                let shown = error.clone().unwrap_or_else(|| json_text(value));
                 format!("'{name}' {} ({shown})", if *met { "held" } else { "MISSED" })
             }
             EventBody::Stop { who, source, reason } => {
