@@ -5,6 +5,7 @@
 use gameday::load::ValidateOptions;
 use gameday::load::validate::validate_file;
 use gameday::model::playbook::{Phase, Playbook, ReadinessCheck, Style, export::to_chaostoolkit, resolve};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -320,4 +321,101 @@ fn init_from_a_backlog_card() {
     assert_eq!(h.backlog.as_deref(), Some("DNS-TTL"));
     assert_eq!(h.ilities, ["availability", "reliability"]);
     assert_eq!(p.title, "Game Day: Internal DNS answers stale records after a failover");
+}
+
+/// The README's halt recipes (`### Halt actions for the tools you already
+/// run`): the YAML block as it is.
+fn readme_halt_block() -> String {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("### Halt actions").expect("the halt recipes section")..];
+    let start = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    let end = section[start..].find("```").expect("the block's end");
+    section[start..start + end].to_string()
+}
+
+#[test]
+fn readme_halt_recipes_are_valid_on_stop_actions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("halts.yaml");
+    let head = "gameday: 1\ntitle: halts\ndescription: the README's halt recipes\n\
+                configuration: {gremlin_team: team-1, gremlin_api_key: key-1}\n\
+                method:\n  - {type: action, name: noop, provider: {type: process, path: \"true\"}}\n";
+    std::fs::write(&file, format!("{head}{}", readme_halt_block())).unwrap();
+    validate_file(&file, &ValidateOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let doc = resolve(&file).unwrap();
+    let names: Vec<&str> = doc["on_stop"].as_array().unwrap().iter().filter_map(|a| a["name"].as_str()).collect();
+    assert_eq!(names, ["gremlin-halt-all", "fis-stop", "chaos-mesh-delete", "litmus-stop"]);
+}
+
+/// Gremlin's halt endpoint is `POST /v1/halts` (with `teamId` for a team's
+/// attacks) and a JSON body with the reason; the README's action, pointed at
+/// a loopback server instead of api.gremlin.com, sends exactly that.
+#[test]
+fn readme_gremlin_halt_sends_what_gremlins_api_takes() {
+    use std::io::{Read, Write};
+    let block: Value = serde_saphyr::from_str(&readme_halt_block()).unwrap();
+    let mut halt = block["on_stop"][0].clone();
+    assert_eq!(halt["name"], "gremlin-halt-all");
+    let url = halt["provider"]["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("https://api.gremlin.com/v1/halts?teamId="), "{url}");
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    halt["provider"]["url"] =
+        Value::String(url.replace("https://api.gremlin.com", &format!("http://127.0.0.1:{port}")));
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = conn.read(&mut buf).unwrap();
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                if request.len() >= end + 4 + length || n == 0 {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        conn.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        String::from_utf8_lossy(&request).to_string()
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = serde_json::json!({
+        "title": "gremlin halt", "description": "the README's Gremlin halt action",
+        "configuration": {"gremlin_team": "team-1"},
+        "secrets": {"gremlin": {"gremlin_api_key": "key-1"}},
+        "method": [halt],
+    });
+    // The recipe's `${gremlin_api_key}` comes from `secrets:`, as the README says.
+    let file = dir.path().join("halt.json");
+    std::fs::write(&file, serde_json::to_string(&experiment).unwrap()).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(["run", "--headless"])
+        .arg(&file)
+        .current_dir(dir.path())
+        .env("GAMEDAY_DATA_DIR", dir.path().join("data"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let request = server.join().unwrap();
+    let (head, body) = request.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    assert_eq!(lines.next(), Some("POST /v1/halts?teamId=team-1 HTTP/1.1"), "{request}");
+    let headers: Vec<String> = lines.map(str::to_ascii_lowercase).collect();
+    assert!(headers.contains(&"authorization: key key-1".to_string()), "{headers:?}");
+    assert!(headers.contains(&"content-type: application/json".to_string()), "{headers:?}");
+    let body: Value = serde_json::from_str(body).unwrap();
+    assert!(body["reason"].as_str().is_some_and(|r| !r.is_empty()), "{body}");
 }
