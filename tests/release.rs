@@ -3,8 +3,13 @@
 //! opt-in, `GAMEDAY_PACK_RELOCS=1`), and the tarball `scripts/release` makes
 //! must run on glibc 2.28 or newer, which its binary's required symbol
 //! versions show.
-use std::path::Path;
+use sha2::Digest;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The symbol versions a binary requires, by library, read with binutils'
 /// `objdump -p` ("Version References"): what the dynamic loader checks
@@ -71,4 +76,116 @@ fn the_reader_sees_a_packed_relocations_requirement() {
     assert!(cc.status.success(), "cc failed: {}", String::from_utf8_lossy(&cc.stderr));
     let versions = required_versions(&exe);
     assert!(versions.iter().any(|(_, v)| v == "GLIBC_ABI_DT_RELR"), "not seen in {versions:?}");
+    // And the release script's own check refuses it, naming the version.
+    let check = check_binary(&exe);
+    assert!(!check.status.success(), "scripts/release --check-binary accepted a binary needing DT_RELR");
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(stderr.contains("GLIBC_ABI_DT_RELR"), "the refusal does not name the version: {stderr}");
+}
+
+fn check_binary(binary: &Path) -> std::process::Output {
+    Command::new(Path::new(ROOT).join("scripts/release"))
+        .arg("--check-binary")
+        .arg(binary)
+        .output()
+        .expect("scripts/release runs")
+}
+
+/// The directory holding the tarball to check. `scripts/test` runs
+/// `scripts/release --quick` before the tests (so its build does not compete
+/// with timing-sensitive tests) and names the directory in
+/// `GAMEDAY_RELEASE_DIST`; without it, the release is made here.
+fn release_dist() -> &'static Path {
+    static DIST: OnceLock<PathBuf> = OnceLock::new();
+    DIST.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("GAMEDAY_RELEASE_DIST") {
+            return PathBuf::from(dir);
+        }
+        let dir = Path::new(ROOT).join("target/release-check");
+        let status = Command::new(Path::new(ROOT).join("scripts/release"))
+            .args(["--quick", "--out"])
+            .arg(&dir)
+            .status()
+            .expect("scripts/release runs");
+        assert!(status.success(), "scripts/release --quick failed: {status}");
+        dir
+    })
+}
+
+fn package_name() -> String {
+    format!("gameday-{VERSION}-x86_64-linux-gnu")
+}
+
+/// The tarball, unpacked once into a temporary directory that lives as long
+/// as the test process.
+fn unpacked() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let tarball = release_dist().join(format!("{}.tar.gz", package_name()));
+        let out = Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(dir.path()).output().expect("tar runs");
+        assert!(out.status.success(), "unpacking {}: {}", tarball.display(), String::from_utf8_lossy(&out.stderr));
+        dir
+    })
+    .path()
+}
+
+#[test]
+fn the_tarball_has_its_checksum_and_everything_a_user_installs() {
+    let name = package_name();
+    let tarball = release_dist().join(format!("{name}.tar.gz"));
+    let bytes = std::fs::read(&tarball).unwrap_or_else(|e| panic!("{}: {e}", tarball.display()));
+    let sums = std::fs::read_to_string(release_dist().join(format!("{name}.tar.gz.sha256"))).expect("the .sha256 file");
+    let digest: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(sums, format!("{digest}  {name}.tar.gz\n"), "the .sha256 file does not match the tarball");
+
+    let listing = Command::new("tar").arg("-tzf").arg(&tarball).output().expect("tar runs");
+    assert!(listing.status.success());
+    let entries: Vec<String> = String::from_utf8_lossy(&listing.stdout).lines().map(str::to_string).collect();
+    assert!(entries.iter().all(|e| e.starts_with(&format!("{name}/"))), "entries outside {name}/: {entries:?}");
+    for want in [
+        "gameday",
+        "README.md",
+        "LICENSE",
+        "completions/gameday.bash",
+        "completions/_gameday",
+        "completions/gameday.fish",
+        "man/man1/gameday.1",
+        "man/man1/gameday-run.1",
+    ] {
+        assert!(entries.contains(&format!("{name}/{want}")), "{want} missing from the tarball: {entries:?}");
+    }
+
+    let pkg = unpacked().join(&name);
+    let same = |file: &str| std::fs::read(pkg.join(file)).ok() == std::fs::read(Path::new(ROOT).join(file)).ok();
+    assert!(same("README.md") && same("LICENSE"), "README.md or LICENSE differs from the repository's");
+    let read = |file: &str| std::fs::read_to_string(pkg.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert!(read("completions/gameday.bash").contains("complete -F"), "not a bash completion script");
+    assert!(read("completions/_gameday").starts_with("#compdef gameday"), "not a zsh completion script");
+    assert!(read("completions/gameday.fish").contains("complete -c gameday"), "not a fish completion script");
+    assert!(read("man/man1/gameday.1").contains(".TH gameday 1"), "not the gameday(1) man page");
+
+    let version = Command::new(pkg.join("gameday")).arg("--version").output().expect("the packaged binary runs");
+    assert!(version.status.success());
+    let text = String::from_utf8_lossy(&version.stdout);
+    assert!(text.starts_with(&format!("gameday {VERSION} ")), "--version says {text:?}");
+}
+
+#[test]
+fn the_packaged_binary_runs_on_glibc_2_28() {
+    let binary = unpacked().join(package_name()).join("gameday");
+    let versions = required_versions(&binary);
+    let glibc: Vec<(u32, u32)> = versions.iter().filter_map(|(_, v)| glibc_version(v)).collect();
+    assert!(!glibc.is_empty(), "no glibc version read from {}: {versions:?}", binary.display());
+    let too_new: Vec<_> = versions
+        .iter()
+        .filter(|(_, v)| v == "GLIBC_ABI_DT_RELR" || glibc_version(v).is_some_and(|n| n > (2, 28)))
+        .collect();
+    assert!(too_new.is_empty(), "the packaged binary requires {too_new:?}, above glibc 2.28");
+    let check = check_binary(&binary);
+    assert!(
+        check.status.success(),
+        "scripts/release --check-binary refused it: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }
